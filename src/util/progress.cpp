@@ -1,0 +1,46 @@
+#include "avtune/util/progress.h"
+
+#include <cstdio>
+
+namespace avtune {
+
+std::string format_duration(double s) {
+  if (s < 0) s = 0;
+  long t = static_cast<long>(s + 0.5);
+  char buf[32];
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t / 60) % 60);
+  else if (t >= 60)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%lds", t);
+  return buf;
+}
+
+Progress::Progress(std::string label, long total, double min_interval_s)
+    : label_(std::move(label)), total_(total), min_interval_s_(min_interval_s),
+      start_(std::chrono::steady_clock::now()), last_print_(start_) {}
+
+double Progress::elapsed_s() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void Progress::update(long done, const std::string& extra) {
+  auto now = std::chrono::steady_clock::now();
+  if (printed_ && std::chrono::duration<double>(now - last_print_).count() < min_interval_s_ && done < total_) return;
+  last_print_ = now;
+  printed_ = true;
+  double el = elapsed_s();
+  double eta = done > 0 ? el * static_cast<double>(total_ - done) / static_cast<double>(done) : 0.0;
+  std::fprintf(stderr, "\r%s %ld/%ld (%.0f%%) elapsed %s ETA %s %s\033[K", label_.c_str(), done, total_,
+               total_ > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total_) : 100.0,
+               format_duration(el).c_str(), format_duration(eta).c_str(), extra.c_str());
+  std::fflush(stderr);
+}
+
+void Progress::finish(const std::string& extra) {
+  std::fprintf(stderr, "\r%s %ld/%ld done in %s %s\033[K\n", label_.c_str(), total_, total_,
+               format_duration(elapsed_s()).c_str(), extra.c_str());
+}
+
+}  // namespace avtune

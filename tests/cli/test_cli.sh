@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# End-to-end checks of the avtune CLI: help, exit codes, clear errors, and files PyTorch can read.
+# Usage: test_cli.sh path/to/avtune path/to/reference-python
+set -u
+AVTUNE=$1
+PY=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0; passes=0
+check() {  # check NAME EXPECTED_RC COMMAND... ; stdout+stderr in $T/out
+  local name=$1 want=$2; shift 2
+  "$@" >"$T/out" 2>&1; local rc=$?
+  if [ "$rc" -ne "$want" ]; then echo "FAIL $name: exit $rc, expected $want"; sed 's/^/  | /' "$T/out" | head -20; fails=$((fails+1)); return 1; fi
+  passes=$((passes+1)); return 0
+}
+contains() {  # contains NAME TEXT
+  if grep -qF -- "$2" "$T/out"; then passes=$((passes+1)); else echo "FAIL $1: output lacks '$2'"; sed 's/^/  | /' "$T/out" | head -20; fails=$((fails+1)); fi
+}
+
+check help 0 "$AVTUNE" --help
+for c in ckpt bench make-data preprocess diagnose train fust probe eval predict reproduce; do contains "help lists $c" "$c"; done
+check ckpt-help 0 "$AVTUNE" ckpt init --help
+contains "ckpt init help shows defaults" "--depth INT=18"
+check no-subcommand 106 "$AVTUNE"
+check unknown-subcommand 109 "$AVTUNE" frobnicate
+check planned-exits-2 2 "$AVTUNE" reproduce --quick
+contains "planned says so" "not built yet"
+
+# A fresh encoder written by avtune loads strictly into torchvision.
+check init-encoder 0 "$AVTUNE" --threads 2 ckpt init "$T/enc.pth" --model encoder --depth 18
+check torch-loads-encoder 0 "$PY" "$HERE/../reference/check_torch_load.py" weights "$T/enc.pth" encoder 18
+contains "torchvision strict keys" "load into torchvision resnet18"
+check init-enc34 0 "$AVTUNE" ckpt init "$T/enc34.safetensors" --model encoder --depth 34
+check convert-34 0 "$AVTUNE" ckpt convert "$T/enc34.safetensors" "$T/enc34.pth"
+check torch-loads-34 0 "$PY" "$HERE/../reference/check_torch_load.py" weights "$T/enc34.pth" encoder 34
+
+# info on a joint model, select a sub-encoder and adapt conv1 from 1 to 3 channels.
+check init-av 0 "$AVTUNE" ckpt init "$T/av.pth" --model av --width 0.25 --classes 5
+check info-av 0 "$AVTUNE" ckpt info "$T/av.pth"
+contains "info shows key" "audio_net.conv1.weight"
+contains "info shows shape" "[5, 64]"
+contains "info shows count" "parameters:"
+check convert-select 0 "$AVTUNE" ckpt convert "$T/av.pth" "$T/audio3.safetensors" --select audio_net. --conv1-in 3 --conv1-adapt replicate
+check info-converted 0 "$AVTUNE" ckpt info "$T/audio3.safetensors"
+contains "conv1 now 3 channels" "[16, 3, 7, 7]"
+
+# Errors: one clear line naming the file, non-zero exit, nothing written.
+printf 'not a checkpoint' > "$T/bad.pth"
+check bad-file 1 "$AVTUNE" ckpt info "$T/bad.pth"
+contains "bad file named" "bad.pth"
+contains "bad file says expected" "expected"
+check missing-file 105 "$AVTUNE" ckpt info "$T/nope.pth"
+check bad-adapt 1 "$AVTUNE" ckpt convert "$T/av.pth" "$T/x.pth" --select audio_net. --conv1-in 3 --conv1-adapt sum
+if [ -e "$T/x.pth" ]; then echo "FAIL bad-adapt left $T/x.pth behind"; fails=$((fails+1)); else passes=$((passes+1)); fi
+check bad-device 1 "$AVTUNE" --device cuda:0 bench model --steps 1 --width 0.125 --image-size 32 --audio-frames 64 --mel-bins 32
+contains "cuda missing explained" "CUDA"
+
+# A tiny real benchmark run end to end.
+check bench-small 0 "$AVTUNE" --threads 2 bench model --depth 18 --width 0.125 --batch 2 --audio-frames 64 --mel-bins 32 --image-size 32 --steps 2
+contains "bench prints samples/s" "samples/s"
+
+echo "cli: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]

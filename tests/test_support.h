@@ -1,0 +1,39 @@
+#pragma once
+// Shared helpers for avtune's tests.
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <string>
+
+namespace avtune::test {
+
+// A file made by tests/reference/make_fixtures.py; fails the test (never skips) when missing.
+inline std::string fixture(const std::string& name) {
+  const std::string p = std::string(AVTUNE_FIXTURE_DIR) + "/" + name;
+  if (!std::filesystem::exists(p))
+    ADD_FAILURE() << "missing reference fixture " << p << " (run the reference_fixtures test; needs python3-torch)";
+  return p;
+}
+
+// A fresh temporary directory, removed at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    path = std::filesystem::temp_directory_path() /
+           ("avtune-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() { std::filesystem::remove_all(path); }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+};
+
+inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
+
+}  // namespace avtune::test

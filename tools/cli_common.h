@@ -1,0 +1,28 @@
+#pragma once
+// Shared CLI plumbing: global options and the subcommand registry.
+#include <CLI/CLI.hpp>
+
+#include <string>
+
+namespace avtune::cli {
+
+struct GlobalOptions {
+  int threads = 0;              // 0 = all cores
+  std::string device = "auto";  // auto|cpu|cuda[:N]
+  bool quiet = false;
+};
+
+// Thrown by subcommands that are planned but not built yet; main exits 2.
+struct NotBuilt : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Applies --threads (called by each subcommand before it does work).
+void apply_runtime(const GlobalOptions& g);
+
+void register_ckpt(CLI::App& app, GlobalOptions& g);
+void register_bench(CLI::App& app, GlobalOptions& g);
+void register_features(CLI::App& app, GlobalOptions& g);
+void register_planned(CLI::App& app, GlobalOptions& g);
+
+}  // namespace avtune::cli

@@ -1,0 +1,77 @@
+// avtune bench model: the audio-visual training step at the paper's shapes, optionally side by side
+// with the same model in PyTorch (run in the same invocation, same machine, same thread count).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <torch/torch.h>
+
+#include "avtune/train/throughput.h"
+#include "avtune/util/error.h"
+#include "avtune/util/runtime.h"
+#include "cli_common.h"
+
+namespace avtune::cli {
+
+namespace {
+nlohmann::json run_reference(const StepBenchConfig& c, int threads, const std::string& python, const std::string& script) {
+  const std::string cmd = fmt::format(
+      "'{}' '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} --image-size {} "
+      "--classes {} --warmup {} --steps {} --threads {} --seed {}",
+      python, script, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames, c.image_size, c.classes,
+      c.warmup, c.steps, threads, c.seed);
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) fail("bench", "the PyTorch reference to start", cmd);
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int rc = pclose(p);
+  auto brace = out.rfind('{');
+  if (rc != 0 || brace == std::string::npos)
+    fail("bench", "the PyTorch reference (" + python + " with torch and torchvision) to succeed", "exit status " + std::to_string(rc) + ": " + out);
+  return nlohmann::json::parse(out.substr(brace));
+}
+}  // namespace
+
+void register_bench(CLI::App& app, GlobalOptions& g) {
+  auto* bench = app.add_subcommand("bench", "Benchmarks printed side by side with the PyTorch reference");
+  bench->require_subcommand(1);
+  auto* model = bench->add_subcommand("model", "Audio-visual training step (ResNet encoders + concat head), synthetic inputs");
+  static StepBenchConfig c;
+  static bool reference = false;
+  static std::string python = AVTUNE_REFERENCE_PYTHON;
+  static std::string script = std::string(AVTUNE_SOURCE_DIR) + "/bench/reference_av_step.py";
+  model->add_option("--depth", c.depth, "ResNet depth 18|34")->capture_default_str();
+  model->add_option("--width", c.width, "width multiplier")->capture_default_str();
+  model->add_option("--batch", c.batch, "batch size")->capture_default_str();
+  model->add_option("--audio-frames", c.audio_frames, "fbank frames")->capture_default_str();
+  model->add_option("--mel-bins", c.mel_bins, "mel bins")->capture_default_str();
+  model->add_option("--clip-frames", c.clip_frames, "frames per clip (T)")->capture_default_str();
+  model->add_option("--image-size", c.image_size, "frame height = width")->capture_default_str();
+  model->add_option("--classes", c.classes, "classes")->capture_default_str();
+  model->add_option("--warmup", c.warmup, "untimed steps first")->capture_default_str();
+  model->add_option("--steps", c.steps, "timed steps (median reported)")->capture_default_str();
+  model->add_option("--seed", c.seed, "seed")->capture_default_str();
+  model->add_flag("--reference", reference, "also run the PyTorch reference and print the ratio");
+  model->add_option("--python", python, "Python with torch+torchvision for --reference")->capture_default_str();
+  model->callback([&g] {
+    apply_runtime(g);
+    const auto device = resolve_device(g.device);
+    std::printf("shapes: batch %lld, audio (B,1,%lld,%lld), visual (B,3,%lld,%lld,%lld), resnet%d width %g, %s, %d threads\n",
+                (long long)c.batch, (long long)c.audio_frames, (long long)c.mel_bins, (long long)c.clip_frames,
+                (long long)c.image_size, (long long)c.image_size, c.depth, c.width, device.str().c_str(),
+                torch::get_num_threads());
+    auto r = bench_av_train_step(c, device);
+    std::printf("%-10s %10s %12s\n", "impl", "s/step", "samples/s");
+    std::printf("%-10s %10.3f %12.2f\n", "avtune", r.seconds_per_step, r.samples_per_second);
+    if (reference) {
+      auto ref = run_reference(c, torch::get_num_threads(), python, script);
+      const double rs = ref["seconds_per_step"].get<double>();
+      std::printf("%-10s %10.3f %12.2f   (torch %s)\n", "pytorch", rs, ref["samples_per_second"].get<double>(),
+                  ref["torch"].get<std::string>().c_str());
+      std::printf("speed-up avtune/pytorch: %.2fx\n", rs / r.seconds_per_step);
+    }
+  });
+}
+
+}  // namespace avtune::cli

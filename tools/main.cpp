@@ -1,0 +1,37 @@
+// The avtune CLI: parses arguments and hands each subcommand to the library.
+#include <cstdio>
+
+#include "avtune/util/error.h"
+#include "cli_common.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"avtune: audio-visual learning with pre-trained models (dead-channel diagnosis, ABRi, Fusion Tuning)"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  avtune::cli::GlobalOptions g;
+  app.add_option("--threads", g.threads, "CPU threads for LibTorch (intra- and inter-op); 0 = all cores")
+      ->capture_default_str();
+  app.add_option("--device", g.device, "auto|cpu|cuda|cuda:N (auto = CUDA when available)")->capture_default_str();
+  app.add_flag("-q,--quiet", g.quiet, "Less output on stderr");
+
+  avtune::cli::register_ckpt(app, g);
+  avtune::cli::register_bench(app, g);
+  avtune::cli::register_features(app, g);
+  avtune::cli::register_planned(app, g);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const avtune::cli::NotBuilt& e) {
+    std::fprintf(stderr, "avtune: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    // c10::Error messages carry a backtrace; keep the first line.
+    std::string msg = e.what();
+    if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+    std::fprintf(stderr, "avtune: error: %s\n", msg.c_str());
+    return 1;
+  }
+  return 0;
+}
