@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Sets up a machine, builds avtune and runs the main job on the embedded default.
-# Until `avtune reproduce` exists this is a real smoke run of what is built: a joint audio-visual
-# model written as a checkpoint, inspected, converted, and its training step benchmarked against
-# the same model in PyTorch at the paper's input shapes.
+# Until `avtune reproduce` (the whole study) exists, this runs the study's first steps for real:
+# build the embedded data from Debian packages, pre-train a small visual encoder on fashion-source
+# with the weight decay that kills channels, diagnose its dead channels, fine-tune it cross-modally
+# on av-fashion audio with and without ABRi-ready weights, and benchmark the paper-shape training step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-out=${AVTUNE_OUT:-runs/smoke}
+A=./build/avtune
+data=${AVTUNE_DATA:-data/embedded}
+out=${AVTUNE_OUT:-runs/main}
 mkdir -p "$out"
-./build/avtune ckpt init "$out/av_resnet18.pth" --model av --depth 18 --classes 31
-./build/avtune ckpt info "$out/av_resnet18.pth" | head -12
-./build/avtune ckpt convert "$out/av_resnet18.pth" "$out/audio_encoder.safetensors" --select audio_net.
-./build/avtune bench model --reference --steps 3
+[ -f "$data/README.md" ] || $A make-data --out "$data"
+$A train --modality visual --data "$data/fashion-source" --format image-folder --eval-split test --image-size 32 \
+  --width 0.25 --epochs 3 --lr 0.1 --weight-decay 5e-3 --schedule constant --batch-size 128 --out "$out/visual-source"
+$A diagnose "$out/visual-source/last.pth" --select visual_net. --json "$out/diagnosis.json" --csv "$out/diagnosis.csv"
+$A train --modality audio --data "$data/av-fashion" --audio-frames 200 --mel-bins 64 --width 0.25 --epochs 4 \
+  --init "$out/visual-source/last.pth:conv1=sum" --out "$out/audio-from-visual"
+$A bench model --reference --steps 3

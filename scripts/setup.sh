@@ -14,7 +14,7 @@ PKGS=(
   # CLI, config, logging
   libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   # embedded default data
-  libespeak-ng-dev espeak-ng-data dataset-fashion-mnist
+  libespeak-ng-dev espeak-ng-data espeak-ng dataset-fashion-mnist zlib1g-dev
   # tests and benchmarks (python3-torch* serve as the parity reference)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchvision python3-torchaudio python3-pil

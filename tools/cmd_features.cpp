@@ -16,36 +16,38 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   static int sample_rate = 0, channel = -1;
   static bool subtract_wave_mean = false;
   static FbankOptions o;
+  // Boolean options take a value (true/false, as torchaudio's keyword arguments) and show it as such.
+  auto add_bool = [cmd](const std::string& name, bool& v, const std::string& help) {
+    return cmd->add_option(name, v, help)->default_str(v ? "true" : "false");
+  };
   cmd->add_option("FILE", file, "audio file (wav, flac, ogg, ...); samples scaled to [-1, 1] like torchaudio.load")
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", out, "output .npy file, float32 [frames, bins]")->required();
   cmd->add_option("--sample-rate", sample_rate, "resample to this rate first (0 = the file's rate)")->capture_default_str();
   cmd->add_option("--channel", channel, "channel to use (0-based); -1 = mean of the channels")->capture_default_str();
-  cmd->add_option("--subtract-wave-mean", subtract_wave_mean,
-                  "subtract the waveform's mean before the fbank, as the paper's loader does")
-      ->capture_default_str();
+  add_bool("--subtract-wave-mean", subtract_wave_mean,
+           "subtract the waveform's mean before the fbank, as the paper's loader does");
   // torchaudio's keyword arguments, dashed, with its defaults (sample_frequency comes from the file).
   cmd->add_option("--num-mel-bins", o.num_mel_bins, "triangular mel bins")->capture_default_str();
   cmd->add_option("--frame-length", o.frame_length, "frame length in ms")->capture_default_str();
   cmd->add_option("--frame-shift", o.frame_shift, "frame shift in ms")->capture_default_str();
   cmd->add_option("--window-type", o.window_type, "hamming|hanning|povey|rectangular|blackman")->capture_default_str();
   cmd->add_option("--blackman-coeff", o.blackman_coeff, "constant of the generalised Blackman window")->capture_default_str();
-  cmd->add_option("--htk-compat", o.htk_compat, "with --use-energy, put the energy last")->capture_default_str();
-  cmd->add_option("--use-energy", o.use_energy, "add a log-energy column")->capture_default_str();
-  cmd->add_option("--raw-energy", o.raw_energy, "energy before pre-emphasis and windowing")->capture_default_str();
+  add_bool("--htk-compat", o.htk_compat, "with --use-energy, put the energy last");
+  add_bool("--use-energy", o.use_energy, "add a log-energy column");
+  add_bool("--raw-energy", o.raw_energy, "energy before pre-emphasis and windowing");
   cmd->add_option("--energy-floor", o.energy_floor, "floor on the energy (absolute); 0 = none")->capture_default_str();
   cmd->add_option("--dither", o.dither, "Gaussian dither amplitude (> 0 makes the output random)")->capture_default_str();
   cmd->add_option("--low-freq", o.low_freq, "low cut-off of the mel bins, Hz")->capture_default_str();
   cmd->add_option("--high-freq", o.high_freq, "high cut-off, Hz (<= 0: offset from Nyquist)")->capture_default_str();
   cmd->add_option("--preemphasis-coefficient", o.preemphasis_coefficient, "pre-emphasis in [0, 1]")->capture_default_str();
-  cmd->add_option("--remove-dc-offset", o.remove_dc_offset, "subtract each frame's mean")->capture_default_str();
-  cmd->add_option("--round-to-power-of-two", o.round_to_power_of_two, "zero-pad frames to a power of two")
-      ->capture_default_str();
-  cmd->add_option("--snip-edges", o.snip_edges, "only frames that fit (false: reflect at the edges)")->capture_default_str();
-  cmd->add_option("--subtract-mean", o.subtract_mean, "subtract each output column's mean")->capture_default_str();
-  cmd->add_option("--use-log-fbank", o.use_log_fbank, "log of the mel energies")->capture_default_str();
-  cmd->add_option("--use-power", o.use_power, "power spectrum (false: magnitude)")->capture_default_str();
+  add_bool("--remove-dc-offset", o.remove_dc_offset, "subtract each frame's mean");
+  add_bool("--round-to-power-of-two", o.round_to_power_of_two, "zero-pad frames to a power of two");
+  add_bool("--snip-edges", o.snip_edges, "only frames that fit (false: reflect at the edges)");
+  add_bool("--subtract-mean", o.subtract_mean, "subtract each output column's mean");
+  add_bool("--use-log-fbank", o.use_log_fbank, "log of the mel energies");
+  add_bool("--use-power", o.use_power, "power spectrum (false: magnitude)");
   cmd->add_option("--min-duration", o.min_duration, "shorter signals give no frames, s")->capture_default_str();
   cmd->callback([&g] {
     apply_runtime(g);

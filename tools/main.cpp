@@ -17,12 +17,19 @@ int main(int argc, char** argv) {
   avtune::cli::register_ckpt(app, g);
   avtune::cli::register_bench(app, g);
   avtune::cli::register_features(app, g);
+  avtune::cli::register_preprocess(app, g);
+  avtune::cli::register_make_data(app, g);
+  avtune::cli::register_train(app, g);
+  avtune::cli::register_diagnose(app, g);
   avtune::cli::register_planned(app, g);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
+  } catch (const avtune::cli::PartialFailure& e) {
+    std::fprintf(stderr, "avtune: %s\n", e.what());
+    return e.code;
   } catch (const avtune::cli::NotBuilt& e) {
     std::fprintf(stderr, "avtune: %s\n", e.what());
     return 2;

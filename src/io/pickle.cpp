@@ -326,6 +326,28 @@ class Unpickler {
     return o;
   }
 
+  // _codecs.encode(str, 'latin1'): each code point (< 256) of the UTF-8 text becomes one byte.
+  ValuePtr latin1_bytes(const std::vector<ValuePtr>& a) {
+    if (a.empty() || a[0]->kind != Kind::Str) bad("_codecs.encode(str, encoding)", "other arguments");
+    if (a.size() > 1 && a[1]->kind == Kind::Str && a[1]->s != "latin1" && a[1]->s != "latin-1")
+      bad("latin1 in _codecs.encode", "'" + a[1]->s + "'");
+    const std::string& u = a[0]->s;
+    std::string out;
+    for (size_t k = 0; k < u.size(); ++k) {
+      const auto c = static_cast<unsigned char>(u[k]);
+      if (c < 0x80) {
+        out.push_back(static_cast<char>(c));
+      } else if ((c & 0xe0) == 0xc0 && k + 1 < u.size()) {
+        const unsigned cp = ((c & 0x1fu) << 6) | (static_cast<unsigned char>(u[++k]) & 0x3fu);
+        if (cp > 0xff) bad("latin1 text", "a code point above 255");
+        out.push_back(static_cast<char>(cp));
+      } else {
+        bad("latin1 text", "a code point above 255");
+      }
+    }
+    return Value::bytes(out);
+  }
+
   ValuePtr call(const ValuePtr& fn, const ValuePtr& args_v) {
     if (fn->kind != Kind::Global) bad("a class or function to call", fn->type_name());
     std::vector<ValuePtr> a = args_v && (args_v->kind == Kind::Tuple || args_v->kind == Kind::List) ? args_v->items
@@ -348,6 +370,7 @@ class Unpickler {
       if (a.size() < 3) bad("_rebuild_from_type_v2(func, type, args, state)", std::to_string(a.size()) + " args");
       return call(a[0], a[2]);
     }
+    if (m == "_codecs" && n == "encode") return latin1_bytes(a);  // how protocol 2 pickles bytes
     if (m == "torch" && n == "Size") return a.empty() ? Value::tuple({}) : Value::tuple(a[0]->items);
     if ((m == "numpy.core.multiarray" || m == "numpy._core.multiarray") && n == "scalar") return numpy_scalar(a);
     if ((m == "builtins" || m == "__builtin__") && (n == "set" || n == "frozenset")) {

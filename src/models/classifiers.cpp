@@ -27,7 +27,7 @@ namespace {
 torch::Tensor pool_frames(const torch::Tensor& fmap, int64_t B, int64_t T) {
   // (B*T, C, h, w) -> (B, C, T, h, w) -> mean over T, h, w: the reference's adaptive_avg_pool3d(·, 1).
   auto v = fmap.view({B, T, fmap.size(1), fmap.size(2), fmap.size(3)}).permute({0, 2, 1, 3, 4});
-  return torch::adaptive_avg_pool3d(v, 1).flatten(1);
+  return torch::adaptive_avg_pool3d(v, {1, 1, 1}).flatten(1);
 }
 }  // namespace
 
@@ -37,7 +37,7 @@ AudioClassifierImpl::AudioClassifierImpl(const ResNetConfig& enc, int64_t num_cl
 }
 
 torch::Tensor AudioClassifierImpl::features(const torch::Tensor& audio) {
-  return torch::adaptive_avg_pool2d(audio_net(audio), 1).flatten(1);
+  return torch::adaptive_avg_pool2d(audio_net(audio), {1, 1}).flatten(1);
 }
 
 torch::Tensor AudioClassifierImpl::forward(const torch::Tensor& audio) { return fc(features(audio)); }
@@ -80,7 +80,7 @@ AVOutput AVClassifierImpl::forward(const torch::Tensor& audio, const torch::Tens
   if (audio.dim() != 4 || audio.size(0) != B)
     fail("av-model", "audio (B=" + std::to_string(B) + ", 1, T, F) matching the clip batch", shape_str(audio));
   AVOutput out;
-  out.audio_features = torch::adaptive_avg_pool2d(audio_net(audio), 1).flatten(1);
+  out.audio_features = torch::adaptive_avg_pool2d(audio_net(audio), {1, 1}).flatten(1);
   out.visual_features = pool_frames(visual_net(frames), B, T);
   out.logits = fusion_module(out.audio_features, out.visual_features);
   return out;

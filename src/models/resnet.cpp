@@ -26,7 +26,31 @@ std::string ResNetConfig::describe() const {
   return buf;
 }
 
+AbriMode parse_abri_mode(const std::string& s) {
+  if (s == "none") return AbriMode::None;
+  if (s == "batch") return AbriMode::Batch;
+  if (s == "channel") return AbriMode::Channel;
+  fail("abri", "none|batch|channel", "'" + s + "'");
+}
+
 namespace {
+// A fresh twin for `bn` and its mixing weight, registered on `owner` under the reference's names.
+void add_twin(nn::Module& owner, const nn::BatchNorm2d& bn, const std::string& twin_name, const std::string& weight_name,
+              const AbriConfig& cfg, nn::BatchNorm2d* twin, torch::Tensor* alpha) {
+  const int64_t c = bn->options.num_features();
+  const auto opts = bn->weight.options();
+  *twin = owner.register_module(twin_name, nn::BatchNorm2d(c));
+  (*twin)->to(opts.device());
+  auto a = cfg.mode == AbriMode::Channel ? torch::full({1, c, 1, 1}, cfg.alpha, opts) : torch::full({1}, cfg.alpha, opts);
+  *alpha = owner.register_parameter(weight_name, a);
+}
+
+torch::Tensor norm(nn::BatchNorm2d bn, nn::BatchNorm2d twin, const torch::Tensor& alpha,
+                   const torch::Tensor& x) {
+  if (!twin) return bn(x);
+  return alpha * bn(x) + (1 - alpha) * twin(x);
+}
+
 nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad) {
   return nn::Conv2d(nn::Conv2dOptions(in, out, k).stride(stride).padding(pad).bias(false));
 }
@@ -38,15 +62,34 @@ BasicBlockImpl::BasicBlockImpl(int64_t inplanes, int64_t planes, int64_t stride)
   conv2 = register_module("conv2", conv(planes, planes, 3, 1, 1));
   bn2 = register_module("bn2", nn::BatchNorm2d(planes));
   if (stride != 1 || inplanes != planes) {
-    downsample = register_module("downsample", nn::Sequential(conv(inplanes, planes, 1, stride, 0),
-                                                              nn::BatchNorm2d(planes)));
+    ds_conv = conv(inplanes, planes, 1, stride, 0);
+    ds_bn = nn::BatchNorm2d(planes);
+    downsample = register_module("downsample", nn::Sequential(ds_conv, ds_bn));
   }
 }
 
+void BasicBlockImpl::enable_abri(const AbriConfig& cfg) {
+  if (bn1_addition) fail("abri", "a block without ABRi twins", "ABRi already enabled");
+  add_twin(*this, bn1, "bn1_addition", "fusion_weight1", cfg, &bn1_addition, &fusion_weight1);
+  add_twin(*this, bn2, "bn2_addition", "fusion_weight2", cfg, &bn2_addition, &fusion_weight2);
+  if (downsample) add_twin(*downsample, ds_bn, "bn_addition", "fusion_weight", cfg, &ds_addition, &ds_fusion_weight);
+}
+
+void BasicBlockImpl::set_observer(const BnObserver* obs, std::string prefix) {
+  observer_ = obs;
+  prefix_ = std::move(prefix);
+}
+
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  auto out = torch::relu(bn1(conv1(x)));
-  out = bn2(conv2(out));
-  auto identity = downsample ? downsample->forward(x) : x;
+  auto out = norm(bn1, bn1_addition, fusion_weight1, conv1(x));
+  if (observer_) (*observer_)(prefix_ + "bn1", out);
+  out = norm(bn2, bn2_addition, fusion_weight2, conv2(torch::relu(out)));
+  if (observer_) (*observer_)(prefix_ + "bn2", out);
+  torch::Tensor identity = x;
+  if (downsample) {
+    identity = norm(ds_bn, ds_addition, ds_fusion_weight, ds_conv(x));
+    if (observer_) (*observer_)(prefix_ + "downsample.1", identity);
+  }
   return torch::relu(out + identity);
 }
 
@@ -80,13 +123,32 @@ ResNetEncoderImpl::ResNetEncoderImpl(const ResNetConfig& cfg) : cfg_(cfg) {
   }
 }
 
+void ResNetEncoderImpl::enable_abri(const AbriConfig& cfg) {
+  if (cfg.mode == AbriMode::None) return;
+  if (abri_.mode != AbriMode::None) fail("abri", "an encoder without ABRi twins", "ABRi already enabled");
+  abri_ = cfg;
+  add_twin(*this, bn1, "bn1_addition", "fusion_weight", cfg, &bn1_addition, &fusion_weight);
+  for (auto* layer : {&layer1, &layer2, &layer3, &layer4})
+    for (size_t b = 0; b < (*layer)->size(); ++b) (*layer)[b]->as<BasicBlock>()->enable_abri(cfg);
+}
+
+void ResNetEncoderImpl::set_observer(const BnObserver* obs) {
+  observer_ = obs;
+  nn::Sequential* layers[4] = {&layer1, &layer2, &layer3, &layer4};
+  for (int s = 0; s < 4; ++s)
+    for (size_t b = 0; b < (*layers[s])->size(); ++b)
+      (*layers[s])[b]->as<BasicBlock>()->set_observer(obs, "layer" + std::to_string(s + 1) + "." + std::to_string(b) + ".");
+}
+
 torch::Tensor ResNetEncoderImpl::forward(torch::Tensor x) {
   if (x.dim() != 4 || x.size(1) != cfg_.in_channels) {
     std::string got = "shape [";
     for (int64_t i = 0; i < x.dim(); ++i) got += (i ? "," : "") + std::to_string(x.size(i));
     fail("resnet", "input (B, " + std::to_string(cfg_.in_channels) + ", H, W)", got + "]");
   }
-  x = maxpool(torch::relu(bn1(conv1(x))));
+  x = norm(bn1, bn1_addition, fusion_weight, conv1(x));
+  if (observer_) (*observer_)("bn1", x);
+  x = maxpool(torch::relu(x));
   return layer4->forward(layer3->forward(layer2->forward(layer1->forward(x))));
 }
 

@@ -23,7 +23,7 @@ for c in ckpt bench make-data preprocess diagnose train fust probe eval predict 
 check ckpt-help 0 "$AVTUNE" ckpt init --help
 contains "ckpt init help shows defaults" "--depth INT=18"
 check no-subcommand 106 "$AVTUNE"
-check unknown-subcommand 109 "$AVTUNE" frobnicate
+check unknown-subcommand 106 "$AVTUNE" frobnicate
 check planned-exits-2 2 "$AVTUNE" reproduce --quick
 contains "planned says so" "not built yet"
 
@@ -39,7 +39,7 @@ check torch-loads-34 0 "$PY" "$HERE/../reference/check_torch_load.py" weights "$
 check init-av 0 "$AVTUNE" ckpt init "$T/av.pth" --model av --width 0.25 --classes 5
 check info-av 0 "$AVTUNE" ckpt info "$T/av.pth"
 contains "info shows key" "audio_net.conv1.weight"
-contains "info shows shape" "[5, 64]"
+contains "info shows shape" "[5, 256]"
 contains "info shows count" "parameters:"
 check convert-select 0 "$AVTUNE" ckpt convert "$T/av.pth" "$T/audio3.safetensors" --select audio_net. --conv1-in 3 --conv1-adapt replicate
 check info-converted 0 "$AVTUNE" ckpt info "$T/audio3.safetensors"
@@ -55,6 +55,27 @@ check bad-adapt 1 "$AVTUNE" ckpt convert "$T/av.pth" "$T/x.pth" --select audio_n
 if [ -e "$T/x.pth" ]; then echo "FAIL bad-adapt left $T/x.pth behind"; fails=$((fails+1)); else passes=$((passes+1)); fi
 check bad-device 1 "$AVTUNE" --device cuda:0 bench model --steps 1 --width 0.125 --image-size 32 --audio-frames 64 --mel-bins 32
 contains "cuda missing explained" "CUDA"
+
+# Diagnosis of a fresh encoder: a table per BN layer, JSON and CSV written; planted dead channels counted.
+check diagnose 0 "$AVTUNE" diagnose "$T/av.pth" --select audio_net. --json "$T/d.json" --csv "$T/d.csv"
+contains "diagnose table" "layer4.1.bn2"
+[ -s "$T/d.json" ] && [ "$(wc -l < "$T/d.csv")" -eq 21 ] && passes=$((passes+1)) || { echo "FAIL diagnose outputs"; fails=$((fails+1)); }
+check diagnose-bad 1 "$AVTUNE" diagnose "$T/bad.pth"
+contains "diagnose bad names file" "bad.pth"
+
+# Preprocess: one good video, one without audio -> the good one done, exit 3 naming the bad one.
+mkdir -p "$T/videos"
+ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=64x48:rate=10:duration=2.2 -f lavfi -i sine=duration=2.2 -shortest "$T/videos/ok.mp4"
+ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=64x48:rate=10:duration=2 "$T/videos/mute.mp4"
+printf 'ok,yes\nmute,no\n' > "$T/labels.csv"
+check preprocess-partial 3 "$AVTUNE" -q preprocess "$T/videos" --out "$T/pre" --labels "$T/labels.csv"
+contains "preprocess names the bad video" "mute.mp4"
+[ -f "$T/pre/audio/train/ok.wav" ] && [ -f "$T/pre/visual/train/ok/frame_00002.jpg" ] && passes=$((passes+1)) || { echo "FAIL preprocess outputs"; fails=$((fails+1)); }
+
+# make-data: the same seed gives byte-identical files in fresh processes, whatever the thread count.
+check make-data-a 0 "$AVTUNE" -q make-data --quick --out "$T/md-a" --workers 2
+check make-data-b 0 "$AVTUNE" -q make-data --quick --out "$T/md-b" --workers 1
+if diff -r -q "$T/md-a" "$T/md-b" >/dev/null; then passes=$((passes+1)); else echo "FAIL make-data not byte-identical"; diff -r -q "$T/md-a" "$T/md-b" | head -5; fails=$((fails+1)); fi
 
 # A tiny real benchmark run end to end.
 check bench-small 0 "$AVTUNE" --threads 2 bench model --depth 18 --width 0.125 --batch 2 --audio-frames 64 --mel-bins 32 --image-size 32 --steps 2

@@ -50,7 +50,8 @@ TEST(StateDict, NonStrictLoadsWhatFits) {
 TEST(StateDict, OldCheckpointsWithoutBatchCountersLoadStrictly) {
   ResNetEncoder enc(kSmall);
   StateDict sd;
-  for (const auto& [k, t] : state_dict_of(*enc).entries())
+  const auto full = state_dict_of(*enc);
+  for (const auto& [k, t] : full.entries())
     if (k.find("num_batches_tracked") == std::string::npos) sd.set(k, t.clone());
   EXPECT_TRUE(load_state_dict(*enc, sd).clean());
 }
@@ -58,7 +59,8 @@ TEST(StateDict, OldCheckpointsWithoutBatchCountersLoadStrictly) {
 TEST(StateDict, HalfPrecisionWeightsLoadIntoFloatModel) {
   ResNetEncoder enc(kSmall);
   StateDict sd;
-  for (const auto& [k, t] : state_dict_of(*enc).entries())
+  const auto full = state_dict_of(*enc);
+  for (const auto& [k, t] : full.entries())
     sd.set(k, t.is_floating_point() ? torch::full_like(t, 0.5).to(torch::kHalf) : t.clone());
   load_state_dict(*enc, sd);
   EXPECT_EQ(enc->conv1->weight.scalar_type(), torch::kFloat);
@@ -97,7 +99,7 @@ TEST(StateDict, CrossModalConv1Adaptation) {
   auto x = torch::randn({1, 1, 16, 16});
   auto y1 = torch::conv2d(x, g);
   auto y3 = torch::conv2d(x.expand({1, 3, 16, 16}), rep);
-  EXPECT_LE(test::max_abs_diff(y1, y3), 1e-5);
+  EXPECT_LE(test::max_abs_diff(y1, y3), 1e-4);  // float32 sums in another order
   EXPECT_THROW(adapt_conv_weight(g, 3, ConvAdapt::Sum), Error);
   EXPECT_THROW(parse_conv_adapt("avg"), Error);
 

@@ -1,0 +1,46 @@
+#pragma once
+// The paper's audio input (§6): fbank -> fixed length -> normalisation, plus SpecAugment masks.
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+#include "avtune/audio/fbank.h"
+
+namespace avtune {
+
+// Fbank statistics of Kinetics-Sounds used by the reference loader; other data sets have their own.
+constexpr double kKineticsSoundsFbankMean = -4.503877;
+constexpr double kKineticsSoundsFbankStd = 5.141276;
+constexpr int64_t kPaperAudioFrames = 1024;
+
+// [T, F] -> [target_frames, F]: zero rows appended at the end, or the first target_frames kept.
+torch::Tensor pad_or_cut(const torch::Tensor& fbank, int64_t target_frames);
+
+// (x - mean) / (2 * std), as the reference loader does (the factor 2 is the reference's).
+torch::Tensor normalize_fbank(const torch::Tensor& x, double mean = kKineticsSoundsFbankMean,
+                              double std = kKineticsSoundsFbankStd);
+
+// torchaudio's FrequencyMasking(freq_mask_param) then TimeMasking(time_mask_param) on x [..., T, F]
+// (time is dim -2, frequency dim -1). Each mask has a width drawn uniformly from [0, param) and a
+// start uniformly from [0, size - width), and is set to 0; the same mask covers every leading
+// index. A param below 1 leaves that axis alone. Draws come from `generator` in torchaudio's order,
+// so a generator seeded like torch.manual_seed gives torchaudio's masks. Returns a new tensor.
+torch::Tensor spec_augment(const torch::Tensor& x, int64_t freq_mask_param, int64_t time_mask_param,
+                           at::Generator& generator);
+
+struct AudioInputOptions {
+  int target_sample_rate = 16000;   // resampled (libsoxr) when the file differs
+  int channel = -1;                 // -1: mean of the channels
+  FbankOptions fbank = paper_fbank_options();  // sample_frequency is set to target_sample_rate
+  int64_t target_frames = kPaperAudioFrames;
+  bool normalize = true;
+  double norm_mean = kKineticsSoundsFbankMean;
+  double norm_std = kKineticsSoundsFbankStd;
+};
+
+// read -> mono -> resample -> subtract the waveform's mean -> kaldi_fbank -> pad_or_cut ->
+// normalize_fbank. Returns (1, target_frames, num_mel_bins) float32.
+torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions& opts = {});
+
+}  // namespace avtune

@@ -1,0 +1,28 @@
+#pragma once
+// Reading and writing images as uint8 (3, H, W) RGB tensors, decoded as the reference's
+// `PIL.Image.open(path).convert('RGB')` decodes them (see docs/vision.md for the few divergences).
+#include <torch/torch.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace avtune {
+
+enum class ImageFormat { Jpeg, Png };
+
+// Format from the first bytes (JPEG: FF D8 FF, PNG: the 8-byte signature), never from the extension.
+// Throws, naming `name_for_errors`, for anything else.
+ImageFormat detect_image_format(const uint8_t* data, size_t n, const std::string& name_for_errors);
+
+// uint8 (3, H, W) RGB. JPEG: grayscale, YCbCr or RGB (CMYK is refused). PNG: any bit depth and colour
+// type; 16-bit samples keep their high byte, palettes are expanded, alpha is dropped (not composited),
+// gray is replicated. Missing, truncated or corrupt files throw avtune::Error naming the file.
+torch::Tensor read_image(const std::string& path);
+torch::Tensor decode_image(const uint8_t* data, size_t n, const std::string& name_for_errors);
+
+// `chw_uint8` must be uint8 (3, H, W) (or (1, H, W): written as grayscale). Atomic: temp file + rename.
+void write_jpeg(const std::string& path, const torch::Tensor& chw_uint8, int quality = 90);
+void write_png(const std::string& path, const torch::Tensor& chw_uint8);
+
+}  // namespace avtune

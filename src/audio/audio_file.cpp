@@ -1,0 +1,126 @@
+#include "avtune/audio/audio_file.h"
+
+#include <sndfile.h>
+#include <soxr.h>
+
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "avtune/util/atomic_file.h"
+#include "avtune/util/error.h"
+
+namespace avtune {
+
+namespace {
+
+struct SndfileCloser {
+  void operator()(SNDFILE* f) const { sf_close(f); }
+};
+using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
+
+// (channels, n) float32 contiguous from 1-D or 2-D input; `what` names the caller in errors.
+torch::Tensor as_channels(const torch::Tensor& wave, const std::string& what) {
+  if (!wave.defined() || (wave.dim() != 1 && wave.dim() != 2))
+    fail(what, "a 1-D or (channels, n) waveform", wave.defined() ? "shape " + c10::str(wave.sizes()) : "an undefined tensor");
+  auto w = wave.dim() == 1 ? wave.unsqueeze(0) : wave;
+  if (w.size(0) < 1) fail(what, "at least one channel", "0");
+  return w.to(torch::kCPU, torch::kFloat).contiguous();
+}
+
+}  // namespace
+
+AudioClip read_audio(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) fail("audio", "an existing audio file", "no such file", {path});
+  SF_INFO info{};
+  SndfilePtr f(sf_open(path.c_str(), SFM_READ, &info));
+  if (!f) fail("audio", "a readable audio file (wav, flac, ogg, ...)", sf_strerror(nullptr), {path});
+  if (info.channels < 1 || info.samplerate < 1)
+    fail("audio", "at least one channel and a positive sample rate",
+         std::to_string(info.channels) + " channel(s) at " + std::to_string(info.samplerate) + " Hz", {path});
+
+  // Read to the end rather than trusting info.frames, which is an estimate for some formats.
+  const int channels = info.channels;
+  std::vector<float> interleaved;
+  interleaved.reserve(static_cast<size_t>(std::max<sf_count_t>(info.frames, 0)) * channels);
+  std::vector<float> chunk(static_cast<size_t>(65536) * channels);
+  while (true) {
+    const sf_count_t got = sf_readf_float(f.get(), chunk.data(), 65536);
+    if (got <= 0) break;
+    interleaved.insert(interleaved.end(), chunk.begin(), chunk.begin() + got * channels);
+  }
+  if (sf_error(f.get()) != SF_ERR_NO_ERROR)
+    fail("audio", "a decodable audio stream", sf_strerror(f.get()), {path});
+  const int64_t n = static_cast<int64_t>(interleaved.size()) / channels;
+  if (n == 0) fail("audio", "at least one sample", "an empty stream", {path});
+
+  AudioClip clip;
+  clip.sample_rate = info.samplerate;
+  // clone(): for one channel the transpose is already contiguous and would still point into `interleaved`.
+  clip.samples = torch::from_blob(interleaved.data(), {n, channels}, torch::kFloat).t().clone(at::MemoryFormat::Contiguous);
+  return clip;
+}
+
+torch::Tensor to_mono(const AudioClip& clip, int channel) {
+  const auto& s = clip.samples;
+  if (!s.defined() || s.dim() != 2 || s.size(0) < 1)
+    fail("audio", "samples shaped (channels, n)", s.defined() ? "shape " + c10::str(s.sizes()) : "none");
+  const int64_t channels = s.size(0);
+  // Copies, so that editing the result never edits the clip.
+  if (channel == -1) return channels == 1 ? s[0].to(torch::kFloat).clone() : s.to(torch::kFloat).mean(0);
+  if (channel < 0 || channel >= channels)
+    fail("audio", "channel -1 (mean) or 0.." + std::to_string(channels - 1), std::to_string(channel));
+  return s[channel].to(torch::kFloat).clone();
+}
+
+torch::Tensor resample(const torch::Tensor& wave, int from_rate, int to_rate) {
+  if (from_rate <= 0 || to_rate <= 0)
+    fail("resample", "positive sample rates", std::to_string(from_rate) + " -> " + std::to_string(to_rate));
+  if (from_rate == to_rate) return wave.to(torch::kFloat).clone();
+  auto w = as_channels(wave, "resample");
+  const int64_t channels = w.size(0), n = w.size(1);
+  const auto out_n = static_cast<int64_t>(std::llround(static_cast<double>(n) * to_rate / from_rate));
+  auto in = w.t().contiguous();  // soxr takes interleaved frames
+  auto out = torch::zeros({out_n, channels}, torch::kFloat);
+  if (out_n > 0) {
+    const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
+    const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);
+    const soxr_runtime_spec_t runtime = soxr_runtime_spec(1);
+    size_t done = 0;
+    soxr_error_t err = soxr_oneshot(from_rate, to_rate, static_cast<unsigned>(channels), in.data_ptr<float>(),
+                                    static_cast<size_t>(n), nullptr, out.data_ptr<float>(),
+                                    static_cast<size_t>(out_n), &done, &io, &quality, &runtime);
+    if (err) fail("resample", "libsoxr to succeed", err);
+    // soxr flushes its filter at the end of a one-shot call, so `done` reaches out_n; anything short
+    // of it stays zero rather than undefined.
+  }
+  out = out.t().contiguous();
+  return wave.dim() == 1 ? out[0] : out;
+}
+
+void write_wav16(const std::string& path, const torch::Tensor& wave, int sample_rate) {
+  if (sample_rate <= 0) fail("audio", "a positive sample rate", std::to_string(sample_rate), {path});
+  auto w = as_channels(wave, "audio");
+  if (!torch::isfinite(w).all().item<bool>()) fail("audio", "finite samples", "NaN or infinity", {path});
+  // Scale by 2^15 (the inverse of reading), round, clip: +1.0 becomes 32767.
+  auto pcm = (w * 32768.0).round().clamp(-32768, 32767).to(torch::kShort).t().contiguous();
+
+  AtomicFile out(path);  // sndfile writes the temp file by name; commit() renames it into place
+  SF_INFO info{};
+  info.samplerate = sample_rate;
+  info.channels = static_cast<int>(w.size(0));
+  info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
+  {
+    SndfilePtr f(sf_open(out.temp_path().c_str(), SFM_WRITE, &info));
+    if (!f) fail("audio", "a writable wav file", sf_strerror(nullptr), {path});
+    const sf_count_t frames = pcm.size(0);
+    if (sf_writef_short(f.get(), pcm.data_ptr<int16_t>(), frames) != frames)
+      fail("audio", "all samples written", sf_strerror(f.get()), {path});
+    if (sf_close(f.release()) != 0) fail("audio", "the wav file closed cleanly", "an error from sf_close", {path});
+  }
+  out.commit();
+}
+
+}  // namespace avtune

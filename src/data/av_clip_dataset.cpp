@@ -1,0 +1,84 @@
+#include "avtune/data/av_clip_dataset.h"
+
+#include <filesystem>
+
+#include "avtune/util/error.h"
+#include "avtune/vision/frame_sampling.h"
+#include "avtune/vision/image_io.h"
+
+namespace avtune {
+
+Modality parse_modality(const std::string& s) {
+  if (s == "audio") return Modality::Audio;
+  if (s == "visual") return Modality::Visual;
+  if (s == "av") return Modality::AV;
+  fail("modality", "audio|visual|av", "'" + s + "'");
+}
+
+std::string to_string(Modality m) {
+  switch (m) {
+    case Modality::Audio: return "audio";
+    case Modality::Visual: return "visual";
+    case Modality::AV: return "av";
+  }
+  return "?";
+}
+
+AVClipDataset::AVClipDataset(ClipList list, AVClipOptions opts) : list_(std::move(list)), opts_(std::move(opts)) {
+  const bool need_audio = opts_.modality != Modality::Visual, need_visual = opts_.modality != Modality::Audio;
+  if (need_audio && !std::filesystem::is_directory(opts_.audio_dir))
+    fail("av-dataset", "an audio folder", "'" + opts_.audio_dir + "' is not a directory", {list_.source});
+  if (need_visual && !std::filesystem::is_directory(opts_.visual_dir))
+    fail("av-dataset", "a frames folder", "'" + opts_.visual_dir + "' is not a directory", {list_.source});
+  if (opts_.frames < 1) fail("av-dataset", "frames >= 1", std::to_string(opts_.frames));
+}
+
+std::string AVClipDataset::audio_path(size_t i) const {
+  return (std::filesystem::path(opts_.audio_dir) / (name_of(i) + opts_.audio_ext)).string();
+}
+
+std::string AVClipDataset::frames_dir(size_t i) const {
+  return (std::filesystem::path(opts_.visual_dir) / name_of(i)).string();
+}
+
+Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
+  Sample s;
+  s.name = name_of(index);
+  s.label = label_of(index);
+  s.index = index;
+  // One torch generator per sample, seeded from the loader's per-sample stream.
+  at::Generator gen = make_generator(rng());
+  if (opts_.modality != Modality::Visual) {
+    auto a = load_fbank_input(audio_path(index), opts_.audio);  // (1, T, F)
+    if (opts_.train && (opts_.spec_freq_mask > 0 || opts_.spec_time_mask > 0))
+      a = spec_augment(a, opts_.spec_freq_mask, opts_.spec_time_mask, gen);
+    s.audio = a;
+  }
+  if (opts_.modality != Modality::Audio) {
+    const auto dir = frames_dir(index);
+    const auto files = list_clip_frames(dir);
+    const auto picks = sample_frame_indices(static_cast<int>(files.size()), opts_.frames,
+                                            opts_.train ? FrameSamplingMode::Train : FrameSamplingMode::Eval, &rng, dir);
+    std::vector<torch::Tensor> frames;
+    for (int k : picks) {
+      auto img = read_image(files[static_cast<size_t>(k)]);
+      if (opts_.train) {
+        TrainTransformOptions t;
+        t.height = t.width = opts_.image_size;
+        t.mean = opts_.mean;
+        t.std = opts_.std;
+        frames.push_back(train_transform(img, gen, t));
+      } else {
+        EvalTransformOptions t;
+        t.height = t.width = opts_.image_size;
+        t.mean = opts_.mean;
+        t.std = opts_.std;
+        frames.push_back(eval_transform(img, t));
+      }
+    }
+    s.visual = torch::stack(frames, 1);  // (3, T, H, W): channels first, explicitly
+  }
+  return s;
+}
+
+}  // namespace avtune

@@ -1,0 +1,76 @@
+#include "avtune/data/dataset_spec.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "avtune/data/image_folder_dataset.h"
+#include "avtune/util/error.h"
+
+namespace avtune {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string or_default(const std::string& v, const fs::path& d) { return v.empty() ? d.string() : v; }
+
+std::set<int> parse_folds(const std::string& split) {
+  // "fold3" -> {3}; "train:1,2,3,4" or "1,2,3,4" -> {1,2,3,4}
+  std::string s = split;
+  if (s.rfind("fold", 0) == 0) s = s.substr(4);
+  if (auto c = s.find(':'); c != std::string::npos) s = s.substr(c + 1);
+  std::set<int> folds;
+  std::stringstream ss(s);
+  for (std::string t; std::getline(ss, t, ',');) {
+    try {
+      folds.insert(std::stoi(t));
+    } catch (...) {
+      fail("esc50", "a split like fold3 or train:1,2,3,4", "'" + split + "'");
+    }
+  }
+  return folds;
+}
+}  // namespace
+
+std::shared_ptr<Dataset> open_dataset(const DatasetSpec& spec, const std::string& split, bool train) {
+  const fs::path root(spec.root);
+  if (spec.format == "image-folder") {
+    ImageFolderOptions o;
+    o.train = train;
+    o.image_size = spec.image_size;
+    return std::make_shared<ImageFolderDataset>((root / split).string(), o);
+  }
+  AVClipOptions o = spec.clip;
+  o.modality = spec.modality;
+  o.train = train;
+  auto list_of = [&](const fs::path& conventional) {
+    auto it = spec.lists.find(split);
+    return it != spec.lists.end() ? it->second : conventional.string();
+  };
+  ClipList list;
+  if (spec.format == "ks") {
+    list = read_ks_list(list_of(root / (split + "_1fps_path.txt")), spec.classes_file);
+  } else if (spec.format == "csv") {
+    std::vector<std::string> classes;  // one name per line, in label order; else the sorted names in the CSV
+    if (!spec.classes_file.empty()) {
+      std::ifstream in(spec.classes_file);
+      if (!in) fail("dataset", "a readable classes file", "cannot open it", {spec.classes_file});
+      for (std::string l; std::getline(in, l);)
+        if (!l.empty()) classes.push_back(l);
+    }
+    list = read_label_csv(list_of(root / (split + ".csv")), classes);
+  } else if (spec.format == "esc50") {
+    list = read_esc50(list_of(root / "meta" / "esc50.csv"), parse_folds(split));
+    o.audio_dir = or_default(spec.audio_dir, root / "audio");
+    o.modality = Modality::Audio;
+    return std::make_shared<AVClipDataset>(std::move(list), o);
+  } else {
+    fail("dataset", "format ks|csv|esc50|image-folder", "'" + spec.format + "'");
+  }
+  o.audio_dir = or_default(spec.audio_dir, root / "audio" / split);
+  o.visual_dir = or_default(spec.visual_dir, root / "visual" / split);
+  return std::make_shared<AVClipDataset>(std::move(list), o);
+}
+
+}  // namespace avtune

@@ -1,0 +1,240 @@
+#include "avtune/io/video_reader.h"
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+}
+
+#include <cmath>
+#include <cstring>
+
+#include "avtune/util/error.h"
+
+namespace avtune {
+
+namespace {
+std::string av_err(int code) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {0};
+  av_strerror(code, buf, sizeof buf);
+  return buf;
+}
+}  // namespace
+
+struct VideoReader::Impl {
+  AVFormatContext* fmt = nullptr;
+  int audio_stream = -1, video_stream = -1;
+  ~Impl() {
+    if (fmt) avformat_close_input(&fmt);
+  }
+};
+
+std::vector<double> centre_of_seconds(double duration_s) {
+  std::vector<double> t;
+  const long n = static_cast<long>(std::floor(duration_s));
+  for (long k = 0; k < n; ++k) t.push_back(static_cast<double>(k) + 0.5);
+  if (t.empty() && duration_s > 0) t.push_back(duration_s / 2);
+  return t;
+}
+
+VideoReader::VideoReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
+  av_log_set_level(AV_LOG_ERROR);
+  int rc = avformat_open_input(&impl_->fmt, path.c_str(), nullptr, nullptr);
+  if (rc < 0) fail("video", "a readable video file", av_err(rc), {path});
+  rc = avformat_find_stream_info(impl_->fmt, nullptr);
+  if (rc < 0) fail("video", "stream information", av_err(rc), {path});
+  impl_->audio_stream = av_find_best_stream(impl_->fmt, AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
+  impl_->video_stream = av_find_best_stream(impl_->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
+  info_.has_audio = impl_->audio_stream >= 0;
+  info_.has_video = impl_->video_stream >= 0;
+  if (impl_->fmt->duration > 0) info_.duration_s = static_cast<double>(impl_->fmt->duration) / AV_TIME_BASE;
+  for (unsigned s = 0; s < impl_->fmt->nb_streams; ++s) {
+    const AVStream* st = impl_->fmt->streams[s];
+    if (st->duration > 0) info_.duration_s = std::max(info_.duration_s, st->duration * av_q2d(st->time_base));
+  }
+  if (info_.has_video) {
+    const AVStream* st = impl_->fmt->streams[impl_->video_stream];
+    info_.width = st->codecpar->width;
+    info_.height = st->codecpar->height;
+    info_.fps = av_q2d(st->avg_frame_rate);
+  }
+  if (info_.has_audio) {
+    const AVStream* st = impl_->fmt->streams[impl_->audio_stream];
+    info_.audio_rate = st->codecpar->sample_rate;
+    info_.audio_channels = st->codecpar->ch_layout.nb_channels;
+  }
+}
+
+VideoReader::~VideoReader() = default;
+
+namespace {
+struct CodecCtx {
+  AVCodecContext* ctx = nullptr;
+  ~CodecCtx() { avcodec_free_context(&ctx); }
+};
+struct PacketFrame {
+  AVPacket* pkt = av_packet_alloc();
+  AVFrame* frame = av_frame_alloc();
+  ~PacketFrame() {
+    av_packet_free(&pkt);
+    av_frame_free(&frame);
+  }
+};
+
+void open_codec(CodecCtx& c, AVStream* st, const std::string& path) {
+  const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+  if (!codec) fail("video", "a decoder for " + std::string(avcodec_get_name(st->codecpar->codec_id)), "none", {path});
+  c.ctx = avcodec_alloc_context3(codec);
+  avcodec_parameters_to_context(c.ctx, st->codecpar);
+  c.ctx->thread_count = 1;  // clips are decoded in parallel, one per thread
+  int rc = avcodec_open2(c.ctx, codec, nullptr);
+  if (rc < 0) fail("video", "an openable decoder", av_err(rc), {path});
+}
+
+// Feeds every packet of `stream` to the decoder and hands each decoded frame to `on_frame`
+// (return false to stop). Corrupt data stops with an error naming the file.
+template <class F>
+void decode_stream(AVFormatContext* fmt, int stream, CodecCtx& c, const std::string& path, F&& on_frame) {
+  av_seek_frame(fmt, -1, 0, AVSEEK_FLAG_BACKWARD);
+  PacketFrame pf;
+  bool more = true;
+  auto drain = [&]() {
+    for (;;) {
+      int rc = avcodec_receive_frame(c.ctx, pf.frame);
+      if (rc == AVERROR(EAGAIN) || rc == AVERROR_EOF) return;
+      if (rc < 0) fail("video", "decodable frames", av_err(rc), {path});
+      const bool go_on = on_frame(pf.frame);
+      av_frame_unref(pf.frame);
+      if (!go_on) {
+        more = false;
+        return;
+      }
+    }
+  };
+  int decoded_errors = 0;
+  while (more) {
+    int rc = av_read_frame(fmt, pf.pkt);
+    if (rc == AVERROR_EOF) break;
+    if (rc < 0) fail("video", "readable packets", av_err(rc) + " (truncated or corrupt file?)", {path});
+    if (pf.pkt->stream_index == stream) {
+      rc = avcodec_send_packet(c.ctx, pf.pkt);
+      if (rc < 0 && rc != AVERROR(EAGAIN) && ++decoded_errors > 8)
+        fail("video", "decodable packets", av_err(rc) + " (corrupt stream)", {path});
+      if (rc >= 0) drain();
+    }
+    av_packet_unref(pf.pkt);
+  }
+  if (more) {
+    avcodec_send_packet(c.ctx, nullptr);
+    drain();
+  }
+}
+}  // namespace
+
+torch::Tensor VideoReader::read_audio(int sample_rate) {
+  if (!info_.has_audio) fail("video", "an audio stream", "none", {path_});
+  AVStream* st = impl_->fmt->streams[impl_->audio_stream];
+  CodecCtx c;
+  open_codec(c, st, path_);
+  SwrContext* swr = nullptr;
+  AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+  AVChannelLayout in_layout;
+  if (c.ctx->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
+    av_channel_layout_default(&in_layout, c.ctx->ch_layout.nb_channels);
+  else
+    av_channel_layout_copy(&in_layout, &c.ctx->ch_layout);
+  int rc = swr_alloc_set_opts2(&swr, &mono, AV_SAMPLE_FMT_FLT, sample_rate, &in_layout, c.ctx->sample_fmt,
+                               c.ctx->sample_rate, 0, nullptr);
+  av_channel_layout_uninit(&in_layout);
+  if (rc < 0 || swr_init(swr) < 0) {
+    swr_free(&swr);
+    fail("video", "an audio resampler for this stream", av_err(rc), {path_});
+  }
+  std::vector<float> out;
+  std::vector<float> buf;
+  try {
+    decode_stream(impl_->fmt, impl_->audio_stream, c, path_, [&](AVFrame* f) {
+      const int cap = swr_get_out_samples(swr, f->nb_samples) + 32;
+      buf.resize(static_cast<size_t>(cap));
+      uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
+      const int n = swr_convert(swr, dst, cap, const_cast<const uint8_t**>(f->extended_data), f->nb_samples);
+      if (n < 0) fail("video", "resampled audio", av_err(n), {path_});
+      out.insert(out.end(), buf.begin(), buf.begin() + n);
+      return true;
+    });
+    for (;;) {  // flush the resampler's delay line
+      buf.resize(4096);
+      uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
+      const int n = swr_convert(swr, dst, 4096, nullptr, 0);
+      if (n <= 0) break;
+      out.insert(out.end(), buf.begin(), buf.begin() + n);
+    }
+  } catch (...) {
+    swr_free(&swr);
+    throw;
+  }
+  swr_free(&swr);
+  if (out.empty()) fail("video", "decoded audio samples", "none", {path_});
+  return torch::from_blob(out.data(), {static_cast<int64_t>(out.size())}, torch::kFloat).clone();
+}
+
+std::vector<torch::Tensor> VideoReader::read_frames_at(const std::vector<double>& times) {
+  if (!info_.has_video) fail("video", "a video stream", "none", {path_});
+  std::vector<torch::Tensor> frames(times.size());
+  if (times.empty()) return frames;
+  AVStream* st = impl_->fmt->streams[impl_->video_stream];
+  CodecCtx c;
+  open_codec(c, st, path_);
+  SwsContext* sws = nullptr;
+  const double tb = av_q2d(st->time_base);
+  const double start = st->start_time != AV_NOPTS_VALUE ? st->start_time * tb : 0.0;
+  size_t next = 0;
+  torch::Tensor prev;
+  double prev_t = -1e300;
+  auto to_rgb = [&](AVFrame* f) {
+    sws = sws_getCachedContext(sws, f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width, f->height,
+                               AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+    if (!sws) fail("video", "a pixel-format converter", "none for this stream", {path_});
+    auto hwc = torch::empty({f->height, f->width, 3}, torch::kUInt8);
+    uint8_t* dst[1] = {hwc.data_ptr<uint8_t>()};
+    int dst_stride[1] = {3 * f->width};
+    sws_scale(sws, f->data, f->linesize, 0, f->height, dst, dst_stride);
+    return hwc.permute({2, 0, 1}).contiguous();
+  };
+  try {
+    decode_stream(impl_->fmt, impl_->video_stream, c, path_, [&](AVFrame* f) {
+      const int64_t pts = f->best_effort_timestamp != AV_NOPTS_VALUE ? f->best_effort_timestamp : f->pts;
+      const double t = pts != AV_NOPTS_VALUE ? pts * tb - start : prev_t + (info_.fps > 0 ? 1.0 / info_.fps : 0.04);
+      torch::Tensor cur;  // converted lazily: most frames are not kept
+      while (next < times.size() && t >= times[next]) {
+        // Nearest of the previous frame and this one.
+        if (prev.defined() && times[next] - prev_t <= t - times[next]) {
+          frames[next] = prev;
+        } else {
+          if (!cur.defined()) cur = to_rgb(f);
+          frames[next] = cur;
+        }
+        ++next;
+      }
+      if (next >= times.size()) return false;
+      prev = cur.defined() ? cur : to_rgb(f);
+      prev_t = t;
+      return true;
+    });
+  } catch (...) {
+    sws_freeContext(sws);
+    throw;
+  }
+  sws_freeContext(sws);
+  for (size_t k = next; k < times.size(); ++k) {  // times past the last frame get the last frame
+    if (!prev.defined()) fail("video", "decodable video frames", "none", {path_});
+    frames[k] = prev;
+  }
+  return frames;
+}
+
+}  // namespace avtune

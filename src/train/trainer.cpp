@@ -1,0 +1,402 @@
+#include "avtune/train/trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "avtune/io/checkpoint.h"
+#include "avtune/train/lr_schedule.h"
+#include "avtune/util/atomic_file.h"
+#include "avtune/util/error.h"
+#include "avtune/util/progress.h"
+#include "avtune/util/runtime.h"
+#include "avtune/util/tensor_text.h"
+
+namespace avtune {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+// ---- adapters -------------------------------------------------------------------------------
+
+namespace {
+const torch::Tensor& need(const torch::Tensor& t, const char* what, const std::string& adapter) {
+  if (!t.defined()) fail("trainer", "batches with " + std::string(what) + " for the " + adapter + " model", "none");
+  return t;
+}
+}  // namespace
+
+ModelOutput AudioAdapter::forward(const Batch& batch) {
+  return {m_->forward(need(batch.audio, "audio", kind())), {}};
+}
+
+ModelOutput VisualAdapter::forward(const Batch& batch) {
+  return {m_->forward(need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW), {}};
+}
+
+ModelOutput AVAdapter::forward(const Batch& batch) {
+  auto out = m_->forward(need(batch.audio, "audio", kind()), need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW);
+  if (m_->is_training()) return {out.logits, {}};
+  // Parts are evaluation metrics only: no graph through them, not computed while training.
+  const auto& fc = m_->fusion_module->fc_out;
+  auto parts = concat_head_parts(fc->weight.detach(), fc->bias.defined() ? fc->bias.detach() : torch::Tensor(),
+                                 out.audio_features.detach(), out.visual_features.detach());
+  return {out.logits, std::move(parts)};
+}
+
+std::unique_ptr<ModelAdapter> make_adapter(const std::shared_ptr<torch::nn::Module>& model) {
+  if (auto a = std::dynamic_pointer_cast<AudioClassifierImpl>(model)) return std::make_unique<AudioAdapter>(AudioClassifier(a));
+  if (auto v = std::dynamic_pointer_cast<VisualClassifierImpl>(model)) return std::make_unique<VisualAdapter>(VisualClassifier(v));
+  if (auto av = std::dynamic_pointer_cast<AVClassifierImpl>(model)) return std::make_unique<AVAdapter>(AVClassifier(av));
+  fail("trainer", "an audio, visual or av classifier", model ? model->name() : "null");
+}
+
+Batch batch_to(const Batch& b, const c10::Device& device) {
+  Batch out;
+  out.names = b.names;
+  out.indices = b.indices;
+  const bool nb = device.is_cuda();  // pinned or not, an async copy overlaps on CUDA and is a no-op on CPU
+  auto move = [&](const torch::Tensor& t) { return t.defined() ? t.to(device, nb) : t; };
+  out.labels = move(b.labels);
+  out.audio = move(b.audio);
+  out.visual = move(b.visual);
+  return out;
+}
+
+LoaderOptions loader_options(const TrainConfig& cfg, bool train) {
+  LoaderOptions o;
+  o.batch_size = cfg.batch_size;
+  o.shuffle = train;
+  o.drop_last = false;
+  o.workers = cfg.workers;
+  o.seed = cfg.seed;
+  return o;
+}
+
+// ---- records and run files ------------------------------------------------------------------
+
+json EpochRecord::to_json() const {
+  json j;
+  j["epoch"] = epoch;
+  j["step"] = step;
+  j["lr"] = lr;
+  j["train_loss"] = std::isfinite(train_loss) ? json(train_loss) : json(nullptr);
+  j["train_acc"] = train_acc;
+  j["eval"] = evaluated ? eval.to_json() : json(nullptr);
+  j["seconds"] = seconds;
+  return j;
+}
+
+namespace {
+
+std::string num(const json& v) {
+  if (!v.is_number()) return "";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v.get<double>());
+  return buf;
+}
+
+// curve.csv from the log: one row per epoch; eval columns empty where the epoch was not evaluated.
+std::string curve_csv(const std::vector<json>& log) {
+  std::vector<std::string> parts;  // "<modality>_top1" keys of fusion heads, in first-seen order
+  for (const auto& l : log)
+    if (l.contains("eval") && l["eval"].is_object())
+      for (auto it = l["eval"].begin(); it != l["eval"].end(); ++it) {
+        const auto& k = it.key();
+        if (k != "top1" && k.size() > 5 && k.compare(k.size() - 5, 5, "_top1") == 0 &&
+            std::find(parts.begin(), parts.end(), k) == parts.end())
+          parts.push_back(k);
+      }
+  std::ostringstream s;
+  s << "epoch,step,lr,train_loss,train_acc,eval_loss,eval_top1,eval_top5,eval_macro_f1,eval_mAP";
+  for (const auto& p : parts) s << ",eval_" << p;
+  s << ",seconds\n";
+  for (const auto& l : log) {
+    const json e = l.contains("eval") && l["eval"].is_object() ? l["eval"] : json::object();
+    auto ev = [&](const std::string& k) { return e.contains(k) ? num(e[k]) : std::string(); };
+    auto lv = [&](const std::string& k) { return l.contains(k) ? num(l[k]) : std::string(); };
+    s << l.value("epoch", 0) << ',' << l.value("step", 0) << ',' << lv("lr") << ',' << lv("train_loss") << ','
+      << lv("train_acc") << ',' << ev("loss") << ',' << ev("top1") << ',' << ev("top5") << ',' << ev("macro_f1")
+      << ',' << ev("mAP");
+    for (const auto& p : parts) s << ',' << ev(p);
+    s << ',' << lv("seconds") << '\n';
+  }
+  return s.str();
+}
+
+std::string jsonl(const std::vector<json>& log) {
+  std::string s;
+  for (const auto& l : log) s += l.dump() + "\n";
+  return s;
+}
+
+std::vector<json> read_jsonl(const std::string& path, int64_t max_epoch) {
+  std::vector<json> out;
+  std::ifstream in(path);
+  long line_no = 0;
+  for (std::string line; std::getline(in, line);) {
+    ++line_no;
+    if (line.empty()) continue;
+    json j;
+    try {
+      j = json::parse(line);
+    } catch (const json::parse_error& e) {
+      fail("trainer", "one JSON object per line", e.what(), {path, line_no});
+    }
+    // Lines past the checkpoint come from epochs that will be trained again.
+    if (j.value("epoch", int64_t{0}) <= max_epoch) out.push_back(std::move(j));
+  }
+  return out;
+}
+
+using EpochConfidences = std::vector<std::pair<int64_t, std::map<std::string, float>>>;
+
+std::string confidences_json(const EpochConfidences& conf) {
+  json arr = json::array();
+  for (const auto& [epoch, m] : conf) arr.push_back({{"epoch", epoch}, {"confidence", m}});
+  return json{{"epochs", arr}}.dump() + "\n";
+}
+
+EpochConfidences read_confidences(const std::string& path, int64_t max_epoch) {
+  EpochConfidences out;
+  std::ifstream in(path);
+  if (!in) return out;
+  try {
+    const json j = json::parse(in);
+    for (const auto& e : j.at("epochs"))
+      if (e.at("epoch").get<int64_t>() <= max_epoch)
+        out.emplace_back(e.at("epoch").get<int64_t>(), e.at("confidence").get<std::map<std::string, float>>());
+  } catch (const json::exception& e) {
+    fail("trainer", "a confidences file written by avtune", e.what(), {path});
+  }
+  return out;
+}
+
+StateDict cpu_copy(const StateDict& sd) {
+  StateDict out;
+  for (const auto& [k, t] : sd.entries()) out.set(k, t.detach().to(torch::kCPU));
+  return out;
+}
+
+// Settings whose change makes a resumed run differ from an uninterrupted one.
+void warn_config_changes(const std::string& saved_json, const TrainConfig& now, const std::string& path) {
+  json saved;
+  try {
+    saved = json::parse(saved_json);
+  } catch (const json::parse_error&) {
+    return;
+  }
+  const json cur = to_json(now);
+  static const std::set<std::string> free_keys = {"epochs", "resume", "workers", "device", "out_dir", "progress"};
+  std::string changed;
+  for (auto it = cur.begin(); it != cur.end(); ++it)
+    if (!free_keys.count(it.key()) && saved.contains(it.key()) && saved[it.key()] != it.value())
+      changed += " " + it.key() + " (" + saved[it.key()].dump() + " -> " + it.value().dump() + ")";
+  if (!changed.empty())
+    std::fprintf(stderr, "avtune: warning: resuming %s with changed settings:%s; the run will not match an uninterrupted one\n",
+                 path.c_str(), changed.c_str());
+}
+
+}  // namespace
+
+// ---- evaluation -----------------------------------------------------------------------------
+
+ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c10::Device& device, bool progress) {
+  model.set_training(false);
+  torch::NoGradGuard no_grad;
+  MetricsAccumulator acc;
+  loader.start_epoch(0);
+  std::unique_ptr<Progress> bar;
+  if (progress) bar = std::make_unique<Progress>("eval", static_cast<long>(loader.batches_per_epoch()));
+  long done = 0;
+  while (auto b = loader.next()) {
+    auto batch = batch_to(*b, device);
+    auto out = model.forward(batch);
+    acc.add(out.logits, batch.labels, out.parts);
+    if (bar) bar->update(++done);
+  }
+  if (bar) bar->finish();
+  if (progress && !loader.skipped().empty()) std::fprintf(stderr, "%s\n", loader.skipped_report().c_str());
+  return acc.compute();
+}
+
+// ---- the loop -------------------------------------------------------------------------------
+
+TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const TrainConfig& cfg, const BatchHook& hook) {
+  const c10::Device device = resolve_device(cfg.device);
+  const bool files = !cfg.out_dir.empty();
+  const fs::path dir(cfg.out_dir);
+  const std::string last_path = (dir / RunFiles::kLast).string(), best_path = (dir / RunFiles::kBest).string();
+  if (cfg.resume && !files) fail("trainer", "an output directory to resume from", "none (set out_dir / --out)");
+
+  model.module().to(device);
+  const int64_t steps_per_epoch = train.batches_per_epoch();
+  if (steps_per_epoch < 1) fail("trainer", "a training set with at least one batch", "an empty one");
+  const LRSchedule schedule(cfg.schedule, cfg.optim.lr, steps_per_epoch, cfg.epochs);
+  TrainOptimizer opt(model.module(), model.parameters_to_train(), cfg.optim);
+
+  TrainResult res;
+  res.run_dir = cfg.out_dir;
+  EpochConfidences conf;
+  int64_t start_epoch = 0, step = 0;
+  if (files) {
+    if (!cfg.resume && fs::exists(last_path))
+      fail("trainer", "a fresh run directory", dir.string() + " already holds a run (" + RunFiles::kLast +
+                                                   "); pass --resume to continue it or choose another --out");
+    if (cfg.resume) {
+      if (!fs::exists(last_path)) fail("trainer", "a checkpoint to resume from", "no " + last_path);
+      TrainingCheckpoint ck = load_checkpoint(last_path);
+      load_state_dict(model.module(), ck.model);  // strict: a resumed run is the same model
+      opt.load_state_dict(ck.optimizer);
+      const json sched = json::parse(ck.scheduler_json);
+      if (sched.value("steps_per_epoch", steps_per_epoch) != steps_per_epoch)
+        fail("trainer", std::to_string(sched.value("steps_per_epoch", int64_t{0})) + " steps per epoch as in " + last_path,
+             std::to_string(steps_per_epoch) + " (the training set or batch size changed)");
+      warn_config_changes(ck.config_json, cfg, last_path);
+      start_epoch = ck.epoch;
+      step = ck.step;
+      res.best_top1 = sched.value("best_top1", -1.0);
+      res.best_epoch = sched.value("best_epoch", int64_t{0});
+      if (ck.cpu_rng_state.defined()) restore_cpu_rng(ck.cpu_rng_state);
+      res.log = read_jsonl((dir / RunFiles::kMetrics).string(), start_epoch);
+      if (cfg.record_confidences) conf = read_confidences((dir / RunFiles::kConfidences).string(), start_epoch);
+      if (cfg.progress)
+        std::fprintf(stderr, "avtune: resuming %s at epoch %lld/%lld (step %lld)\n", last_path.c_str(),
+                     static_cast<long long>(start_epoch), static_cast<long long>(cfg.epochs), static_cast<long long>(step));
+    }
+    fs::create_directories(dir);
+    write_file_atomic((dir / RunFiles::kConfig).string(), to_json(cfg).dump(2) + "\n");
+  }
+  if (cfg.progress)
+    std::fprintf(stderr, "avtune: training %s on %s: %lld epochs x %lld steps, %s optimizer (%zu decayed, %zu not), lr %s\n",
+                 model.kind().c_str(), device.str().c_str(), static_cast<long long>(cfg.epochs),
+                 static_cast<long long>(steps_per_epoch), cfg.optim.kind.c_str(), opt.groups().decay.size(),
+                 opt.groups().no_decay.size(), schedule.describe().c_str());
+
+  const bool want_conf = hook || cfg.record_confidences;
+  for (int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
+    const auto t0 = std::chrono::steady_clock::now();
+    model.set_training(true);
+    train.start_epoch(epoch);
+    std::unique_ptr<Progress> bar;
+    if (cfg.progress)
+      bar = std::make_unique<Progress>("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs),
+                                       static_cast<long>(steps_per_epoch));
+    double loss_sum = 0, lr = 0;
+    int64_t correct = 0, seen = 0;
+    long batch_no = 0;
+    std::map<std::string, float> epoch_conf;
+    while (auto b = train.next()) {
+      ++batch_no;
+      const Batch batch = batch_to(*b, device);
+      lr = schedule.at(step);
+      opt.set_lr(lr);
+      opt.zero_grad();
+      const ModelOutput out = model.forward(batch);
+      auto loss = torch::nn::functional::cross_entropy(out.logits, batch.labels);
+      const double lv = loss.item<double>();
+      auto stop = [&](const std::string& what) {
+        fail_msg("trainer", what + " at epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs) +
+                                ", step " + std::to_string(step + 1) + " (batch " + std::to_string(batch_no) + "/" +
+                                std::to_string(steps_per_epoch) + ", lr " + std::to_string(lr) +
+                                "); stopped before saving this epoch — " +
+                                (files && fs::exists(last_path)
+                                     ? "the last good checkpoint " + last_path + " (epoch " + std::to_string(epoch) + ") is intact"
+                                     : std::string("no checkpoint was written yet")));
+      };
+      if (!std::isfinite(lv)) stop(std::string("non-finite loss (") + (std::isnan(lv) ? "nan" : "inf") + ")");
+      loss.backward();
+      const double gnorm = opt.step();
+      if (cfg.optim.grad_clip > 0 && !std::isfinite(gnorm)) stop("non-finite gradient norm");
+      ++step;
+
+      const int64_t B = batch.size();
+      loss_sum += lv * static_cast<double>(B);
+      seen += B;
+      correct += out.logits.detach().argmax(1).eq(batch.labels).sum().item<int64_t>();
+      if (want_conf) {
+        auto c = torch::softmax(out.logits.detach().to(torch::kFloat), 1)
+                     .gather(1, batch.labels.unsqueeze(1))
+                     .squeeze(1)
+                     .to(torch::kCPU)
+                     .contiguous();
+        std::vector<float> cv(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+        if (cfg.record_confidences)
+          for (int64_t i = 0; i < B; ++i) epoch_conf[batch.names[static_cast<size_t>(i)]] = cv[static_cast<size_t>(i)];
+        if (hook) hook(BatchReport{epoch, step, lv, &batch.names, &cv});
+      }
+      if (bar) {
+        char extra[96];
+        std::snprintf(extra, sizeof extra, "loss %.4f acc %.1f%% lr %.3g", loss_sum / static_cast<double>(seen),
+                      100.0 * static_cast<double>(correct) / static_cast<double>(seen), lr);
+        bar->update(batch_no, extra);
+      }
+    }
+    if (bar) bar->finish();
+    if (cfg.progress && !train.skipped().empty()) std::fprintf(stderr, "%s\n", train.skipped_report().c_str());
+
+    EpochRecord rec;
+    rec.epoch = epoch + 1;
+    rec.step = step;
+    rec.lr = lr;
+    rec.train_loss = seen ? loss_sum / static_cast<double>(seen) : 0;
+    rec.train_acc = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0;
+    const bool last_epoch = epoch + 1 == cfg.epochs;
+    if (eval && (last_epoch || (cfg.eval_every > 0 && (epoch + 1) % cfg.eval_every == 0))) {
+      rec.eval = evaluate(model, *eval, device, cfg.progress);
+      rec.evaluated = true;
+    }
+    rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const bool improved = rec.evaluated && rec.eval.top1 > res.best_top1;
+    if (improved) {
+      res.best_top1 = rec.eval.top1;
+      res.best_epoch = rec.epoch;
+    }
+    if (cfg.record_confidences) conf.emplace_back(rec.epoch, std::move(epoch_conf));
+    res.log.push_back(rec.to_json());
+    res.epochs.push_back(rec);
+    res.epochs_done = rec.epoch;
+    res.steps = step;
+
+    if (files) {
+      // Order matters for resume: the side files first, last.pth decides which epochs count.
+      TrainingCheckpoint ck;
+      ck.model = cpu_copy(state_dict_of(model.module()));
+      ck.optimizer = opt.state_dict();
+      ck.scheduler_json = json{{"kind", cfg.schedule.kind},
+                               {"steps_per_epoch", steps_per_epoch},
+                               {"step", step},
+                               {"lr", lr},
+                               {"best_top1", res.best_top1},
+                               {"best_epoch", res.best_epoch}}
+                              .dump();
+      ck.config_json = to_json(cfg).dump();
+      ck.epoch = rec.epoch;
+      ck.step = step;
+      ck.cpu_rng_state = capture_cpu_rng();
+      if (cfg.record_confidences) write_file_atomic((dir / RunFiles::kConfidences).string(), confidences_json(conf));
+      if (improved) save_checkpoint(best_path, ck);
+      save_checkpoint(last_path, ck);
+      write_file_atomic((dir / RunFiles::kMetrics).string(), jsonl(res.log));
+      write_file_atomic((dir / RunFiles::kCurve).string(), curve_csv(res.log));
+    }
+    if (cfg.progress) {
+      std::fprintf(stderr, "epoch %lld/%lld lr %.3g train loss %.4f acc %.2f%%%s%s (%s)\n",
+                   static_cast<long long>(rec.epoch), static_cast<long long>(cfg.epochs), rec.lr, rec.train_loss,
+                   100 * rec.train_acc, rec.evaluated ? " | eval " : "", rec.evaluated ? rec.eval.summary().c_str() : "",
+                   format_duration(rec.seconds).c_str());
+    }
+  }
+  res.epochs_done = std::max(res.epochs_done, start_epoch);
+  res.steps = step;
+  for (const auto& [epoch, m] : conf)
+    for (const auto& [name, c] : m) res.confidences[name].push_back(c);
+  return res;
+}
+
+}  // namespace avtune

@@ -1,0 +1,102 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "avtune/data/clip_list.h"
+#include "avtune/util/error.h"
+#include "../test_support.h"
+
+using namespace avtune;
+
+namespace {
+
+std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no error";
+}
+
+TEST(ClipList, KineticsSoundsListWithAndWithoutClassNames) {
+  test::TempDir d;
+  std::ofstream(d.file("train_1fps_path.txt")) << "/data/ks/visual/train/clip_a 10 2\n"
+                                                  "/data/ks/visual/train/clip_b/ 12 0\n\n"
+                                                  "clip_c.mp4 7 1\n";
+  auto l = read_ks_list(d.file("train_1fps_path.txt"));
+  ASSERT_EQ(l.entries.size(), 3u);
+  EXPECT_EQ(l.entries[0].name, "clip_a");
+  EXPECT_EQ(l.entries[0].label, 2);
+  EXPECT_EQ(l.entries[1].name, "clip_b");
+  EXPECT_EQ(l.entries[2].name, "clip_c");
+  EXPECT_EQ(l.entries[2].line, 4);
+  EXPECT_EQ(l.classes, (std::vector<std::string>{"0", "1", "2"}));
+  std::ofstream(d.file("classes.txt")) << "dog\ncat\nbird\n";
+  EXPECT_EQ(read_ks_list(d.file("train_1fps_path.txt")).classes, (std::vector<std::string>{"dog", "cat", "bird"}));
+}
+
+TEST(ClipList, KineticsSoundsErrorsNameFileAndLine) {
+  test::TempDir d;
+  std::ofstream(d.file("l.txt")) << "a 1\nb x\n";
+  auto m = error_of([&] { read_ks_list(d.file("l.txt")); });
+  EXPECT_NE(m.find("l.txt:2"), std::string::npos) << m;
+  EXPECT_NE(m.find("'x'"), std::string::npos) << m;
+  std::ofstream(d.file("one.txt")) << "lonely\n";
+  m = error_of([&] { read_ks_list(d.file("one.txt")); });
+  EXPECT_NE(m.find("one.txt:1"), std::string::npos) << m;
+  std::ofstream(d.file("classes.txt")) << "only-one\n";
+  m = error_of([&] { read_ks_list(d.file("l.txt")); });  // still fails on line 2 first
+  EXPECT_NE(m.find("l.txt:2"), std::string::npos) << m;
+}
+
+TEST(ClipList, CremaStyleCsv) {
+  test::TempDir d;
+  std::ofstream(d.file("train.csv")) << "1001_DFA_ANG_XX,ANG\n1001_DFA_HAP_XX,HAP\n1002_IEO_NEU_LO,NEU\n";
+  auto l = read_label_csv(d.file("train.csv"));
+  EXPECT_EQ(l.classes, (std::vector<std::string>{"ANG", "HAP", "NEU"}));
+  EXPECT_EQ(l.entries[1].label, 1);
+  const std::vector<std::string> crema = {"NEU", "HAP", "SAD", "FEA", "DIS", "ANG"};
+  auto fixed = read_label_csv(d.file("train.csv"), crema);
+  EXPECT_EQ(fixed.entries[0].label, 5);
+  EXPECT_EQ(fixed.entries[2].label, 0);
+  std::ofstream(d.file("bad.csv")) << "a,NEU\nb,XYZ\n";
+  auto m = error_of([&] { read_label_csv(d.file("bad.csv"), crema); });
+  EXPECT_NE(m.find("bad.csv:2"), std::string::npos) << m;
+  EXPECT_NE(m.find("'XYZ'"), std::string::npos) << m;
+  std::ofstream(d.file("hdr.csv")) << "name,label\nx,A\ny,B\n";
+  EXPECT_EQ(read_label_csv(d.file("hdr.csv")).entries.size(), 2u);
+}
+
+TEST(ClipList, Esc50Folds) {
+  test::TempDir d;
+  std::ofstream(d.file("esc50.csv")) << "filename,fold,target,category,esc10,src_file,take\n"
+                                        "1-100032-A-0.wav,1,0,dog,True,100032,A\n"
+                                        "1-100038-A-14.wav,1,14,chirping_birds,False,100038,A\n"
+                                        "2-100648-A-43.wav,2,43,chirping_birds_x,False,100648,A\n";
+  auto all = read_esc50(d.file("esc50.csv"));
+  EXPECT_EQ(all.entries.size(), 3u);
+  EXPECT_EQ(all.classes.size(), 44u);
+  EXPECT_EQ(all.classes[14], "chirping_birds");
+  auto f1 = read_esc50(d.file("esc50.csv"), {1});
+  ASSERT_EQ(f1.entries.size(), 2u);
+  EXPECT_EQ(f1.entries[1].name, "1-100038-A-14");
+  EXPECT_EQ(f1.entries[1].label, 14);
+  std::ofstream(d.file("bad.csv")) << "filename,fold,category\n";
+  auto m = error_of([&] { read_esc50(d.file("bad.csv")); });
+  EXPECT_NE(m.find("'target' column"), std::string::npos) << m;
+}
+
+TEST(ClipList, WriteThenReadKineticsList) {
+  test::TempDir d;
+  ClipList l;
+  l.classes = {"x", "y"};
+  l.entries = {{"c1", 1, 0}, {"c2", 0, 0}};
+  write_ks_list(d.file("test_1fps_path.txt"), l, "visual/test");
+  auto back = read_ks_list(d.file("test_1fps_path.txt"));
+  EXPECT_EQ(back.classes, l.classes);
+  EXPECT_EQ(back.entries[0].name, "c1");
+  EXPECT_EQ(back.entries[0].label, 1);
+}
+
+}  // namespace

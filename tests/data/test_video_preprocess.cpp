@@ -1,0 +1,102 @@
+// Preprocessing real small videos made here with the ffmpeg program: with audio, without audio,
+// truncated; then the result is read back through the list/dataset path.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "avtune/audio/audio_file.h"
+#include "avtune/data/clip_list.h"
+#include "avtune/data/video_preprocess.h"
+#include "avtune/io/video_reader.h"
+#include "avtune/vision/frame_sampling.h"
+#include "avtune/vision/image_io.h"
+#include "../test_support.h"
+
+using namespace avtune;
+namespace fs = std::filesystem;
+
+namespace {
+
+void sh(const std::string& cmd) {
+  ASSERT_EQ(std::system((cmd + " >/dev/null 2>&1").c_str()), 0) << cmd;
+}
+
+// 3.2 s: a test pattern at 25 fps with a 440 Hz tone at 44.1 kHz stereo.
+void make_video(const std::string& path, bool audio, double seconds = 3.2) {
+  std::string cmd = "ffmpeg -nostdin -y -f lavfi -i testsrc=size=96x64:rate=25:duration=" + std::to_string(seconds);
+  if (audio) cmd += " -f lavfi -i sine=frequency=440:sample_rate=44100:duration=" + std::to_string(seconds) + " -ac 2";
+  cmd += " -pix_fmt yuv420p -shortest " + path;
+  sh(cmd);
+}
+
+TEST(VideoPreprocess, WritesTheKineticsLayoutAndReportsBadClips) {
+  test::TempDir d;
+  fs::create_directories(d.file("in"));
+  make_video(d.file("in/good.mp4"), true);
+  make_video(d.file("in/other.mkv"), true, 2.5);
+  make_video(d.file("in/silent.mp4"), false);
+  {  // truncated copy of a good file
+    std::ifstream in(d.file("in/good.mp4"), std::ios::binary);
+    std::string all((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream(d.file("in/broken.mp4"), std::ios::binary) << all.substr(0, all.size() / 3);
+  }
+  std::ofstream(d.file("labels.csv")) << "good,beep\nother,tone\nsilent,beep\nbroken,tone\n";
+  PreprocessOptions o;
+  o.input_dir = d.file("in");
+  o.output_dir = d.file("out");
+  o.split = "test";
+  o.labels_csv = d.file("labels.csv");
+  o.quiet = true;
+  auto rep = preprocess_videos(o);
+  EXPECT_EQ(rep.processed, 2) << rep.summary();
+  ASSERT_EQ(rep.failures.size(), 2u) << rep.summary();
+  EXPECT_NE(rep.failures[0].first.find("broken.mp4"), std::string::npos);
+  EXPECT_NE(rep.failures[1].first.find("silent.mp4"), std::string::npos);
+  EXPECT_NE(rep.failures[1].second.find("audio stream"), std::string::npos) << rep.failures[1].second;
+  EXPECT_FALSE(fs::exists(d.file("out/visual/test/broken.partial")));
+  EXPECT_FALSE(fs::exists(d.file("out/audio/test/silent.wav")));
+
+  auto clip = read_audio(d.file("out/audio/test/good.wav"));
+  EXPECT_EQ(clip.sample_rate, 16000);
+  EXPECT_EQ(clip.samples.size(0), 1);
+  EXPECT_NEAR(clip.samples.size(1), 3.2 * 16000, 800);
+  // The tone survives: most energy near 440 Hz.
+  auto spec = torch::fft::rfft(clip.samples[0].slice(0, 0, 16000)).abs();
+  EXPECT_NEAR(spec.argmax().item<int64_t>(), 440, 3);
+
+  auto frames = list_clip_frames(d.file("out/visual/test/good"));
+  EXPECT_EQ(frames.size(), 3u);  // seconds 0, 1, 2 of a 3.2 s clip
+  EXPECT_EQ(list_clip_frames(d.file("out/visual/test/other")).size(), 2u);
+  auto img = read_image(frames[0]);
+  EXPECT_EQ(img.sizes(), (std::vector<int64_t>{3, 64, 96}));
+
+  auto list = read_ks_list(rep.list_file);
+  ASSERT_EQ(list.entries.size(), 2u);
+  EXPECT_EQ(list.classes, (std::vector<std::string>{"beep", "tone"}));
+  EXPECT_EQ(list.entries[0].name, "good");
+  EXPECT_EQ(list.entries[1].label, 1);
+
+  // A second run skips what is done.
+  auto again = preprocess_videos(o);
+  EXPECT_EQ(again.processed, 0);
+  EXPECT_EQ(again.already_done, 2);
+}
+
+TEST(VideoPreprocess, FramesAreTakenAtTheCentreOfEachSecond) {
+  EXPECT_EQ(centre_of_seconds(3.2), (std::vector<double>{0.5, 1.5, 2.5}));
+  EXPECT_EQ(centre_of_seconds(0.4), (std::vector<double>{0.2}));
+  test::TempDir d;
+  // A clip whose frame N (25 fps) has luma 16 + 40 * floor(N / 12): each ~half-second has its own level.
+  sh("ffmpeg -nostdin -y -f lavfi -i color=black:size=32x32:rate=25:duration=2 -vf \"geq=lum='16+40*floor(N/12)':cb=128:cr=128\" "
+     "-pix_fmt yuv420p -c:v libx264 -qp 0 " + d.file("ramp.mp4"));
+  VideoReader r(d.file("ramp.mp4"));
+  auto f = r.read_frames_at({0.5, 1.5});
+  ASSERT_EQ(f.size(), 2u);
+  // t = 0.5 s lies between frames 12 and 13 (step 1); t = 1.5 s between 37 and 38 (step 3).
+  // Limited-range luma: RGB = (Y - 16) * 255 / 219.
+  EXPECT_NEAR(f[0].to(torch::kFloat).mean().item<double>(), 40 * 255.0 / 219, 2.5);
+  EXPECT_NEAR(f[1].to(torch::kFloat).mean().item<double>(), 120 * 255.0 / 219, 2.5);
+}
+
+}  // namespace
