@@ -33,6 +33,10 @@ void register_preprocess(CLI::App& app, GlobalOptions& g);
 void register_make_data(CLI::App& app, GlobalOptions& g);
 void register_train(CLI::App& app, GlobalOptions& g);
 void register_diagnose(CLI::App& app, GlobalOptions& g);
+void register_fust(CLI::App& app, GlobalOptions& g);
+void register_probe(CLI::App& app, GlobalOptions& g);
+void register_reproduce(CLI::App& app, GlobalOptions& g);
+void register_fbank_stats(CLI::App& app, GlobalOptions& g);
 void register_planned(CLI::App& app, GlobalOptions& g);
 
 }  // namespace avtune::cli

@@ -7,13 +7,14 @@
 #include "avtune/io/weights_file.h"
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/runtime.h"
+#include "avtune/report/run_figures.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
 
 void register_diagnose(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("diagnose", "Dead-channel diagnosis per BN layer: abnormal |gamma|,|beta| and, with --data, channels that never fire");
-  static std::string ckpt, compare, key, select, json_out, csv_out, data, format = "ks", split = "test", modality = "visual";
+  static std::string ckpt, compare, key, select, json_out, csv_out, plot_out, data, format = "ks", split = "test", modality = "visual";
   static DiagnoseOptions opts;
   static int64_t samples = 512, batch = 32, mel_bins = 128, audio_frames = 1024, image_size = 224;
   static int frames = 3;
@@ -37,6 +38,7 @@ void register_diagnose(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--image-size", image_size, "visual: frame size")->capture_default_str();
   cmd->add_option("--json", json_out, "write the diagnosis as JSON");
   cmd->add_option("--csv", csv_out, "write one row per BN layer as CSV");
+  cmd->add_option("--plot", plot_out, "write a bar chart per BN layer as PNG (Fig. 2a style)");
   cmd->callback([&g] {
     apply_runtime(g);
     auto load = [](const std::string& path) {
@@ -84,6 +86,7 @@ void register_diagnose(CLI::App& app, GlobalOptions& g) {
     std::fputs(diagnosis_table(d, other).c_str(), stdout);
     if (!json_out.empty()) write_file_atomic(json_out, diagnosis_json(d, other));
     if (!csv_out.empty()) write_file_atomic(csv_out, diagnosis_csv(d, other));
+    if (!plot_out.empty()) write_diagnosis_png(plot_out, d, other);
   });
 }
 

@@ -9,10 +9,7 @@ void register_planned(CLI::App& app, GlobalOptions&) {
     const char* what;
   };
   static const Planned planned[] = {
-      {"fust", "Two-stage Fusion Tuning: stage1, masks, stage2 (not built yet)"},
-      {"probe", "Linear probing of an encoder inside a joint model (not built yet)"},
       {"predict", "Predict classes for audio/visual files (not built yet)"},
-      {"reproduce", "Run the paper's whole study on the embedded data and write a report (not built yet)"},
   };
   for (const auto& p : planned) {
     auto* sub = app.add_subcommand(p.name, p.what);

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
   avtune::cli::register_make_data(app, g);
   avtune::cli::register_train(app, g);
   avtune::cli::register_diagnose(app, g);
+  avtune::cli::register_fust(app, g);
+  avtune::cli::register_probe(app, g);
+  avtune::cli::register_reproduce(app, g);
+  avtune::cli::register_fbank_stats(app, g);
   avtune::cli::register_planned(app, g);
 
   try {

@@ -70,8 +70,8 @@ Taps make_taps(int64_t in_size, int64_t out_size) {
   const double scale = static_cast<double>(in_size) / static_cast<double>(out_size);
   const double widen = std::max(scale, 1.0);
   const double support = widen;  // triangle support 1, widened
-  // Multiplying by the reciprocal (not dividing) reproduces PIL's weights to the last bit, which the
-  // fixed-point rounding below can otherwise turn into off-by-one samples.
+  // Multiplied by the reciprocal, as PIL does, so the double weights (and so their rounding to fixed
+  // point below) agree bit for bit rather than nearly.
   const double inv_widen = 1.0 / widen;
   Taps t;
   t.span = static_cast<int64_t>(std::ceil(support)) * 2 + 1;

@@ -24,7 +24,7 @@ check ckpt-help 0 "$AVTUNE" ckpt init --help
 contains "ckpt init help shows defaults" "--depth INT=18"
 check no-subcommand 106 "$AVTUNE"
 check unknown-subcommand 106 "$AVTUNE" frobnicate
-check planned-exits-2 2 "$AVTUNE" reproduce --quick
+check planned-exits-2 2 "$AVTUNE" predict x.wav
 contains "planned says so" "not built yet"
 
 # A fresh encoder written by avtune loads strictly into torchvision.

@@ -101,6 +101,7 @@ TEST(Trainer, LearnsASyntheticTaskAndWritesTheRunDirectory) {
   ASSERT_EQ(res.epochs.size(), 6u);
   const auto& last = res.epochs.back();
   ASSERT_TRUE(last.evaluated);
+  RecordProperty("eval_top1", std::to_string(last.eval.top1));  // reported by --gtest_output=xml
   EXPECT_GE(last.eval.top1, 0.95) << last.eval.summary();
   EXPECT_GE(last.train_acc, 0.9);
   EXPECT_LT(last.train_loss, res.epochs.front().train_loss);

@@ -23,7 +23,10 @@ class StateDict {
   bool erase(const std::string& key);
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
-  const std::vector<Entry>& entries() const { return entries_; }
+  // By reference on a named dict; by value on a temporary, so `for (auto& e : state_dict_of(m).entries())`
+  // does not iterate a destroyed vector.
+  const std::vector<Entry>& entries() const& { return entries_; }
+  std::vector<Entry> entries() && { return std::move(entries_); }
   std::vector<std::string> keys() const;
   int64_t numel() const;  // total elements over all tensors
 

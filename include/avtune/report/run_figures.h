@@ -1,0 +1,30 @@
+#pragma once
+// The figures single commands write next to their outputs: a run's accuracy curve (curve.png),
+// ABRi's learned alphas (abri_alpha.png), a diagnosis bar chart (diagnose --plot) and stage 1's
+// confidence scatter (fust masks).
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+#include "avtune/analysis/dead_channels.h"
+#include "avtune/train/fusion_masks.h"
+
+namespace avtune {
+
+// Train accuracy and eval top-1 per epoch from a run's metrics.jsonl lines (Fig. 1a style).
+void write_curve_png(const std::string& png, const std::vector<nlohmann::json>& log, const std::string& title);
+
+// Mean alpha per BN layer (names and values in layer order).
+void write_alpha_png(const std::string& png, const std::vector<std::string>& bn_names, const std::vector<double>& alpha,
+                     const std::string& title);
+
+// Per BN layer: the abnormal ratio at every threshold and, when measured, the dead-on-data share;
+// with `compare`, both diagnoses side by side (Fig. 2a style).
+void write_diagnosis_png(const std::string& png, const Diagnosis& d, const Diagnosis* compare = nullptr);
+
+// Mean audio vs visual confidence per sample, coloured by which modality the ratios mask (Fig. 4 style).
+void write_confidence_png(const std::string& png, const std::vector<SampleConfidence>& conf,
+                          const std::vector<MaskRatio>& ratios, const std::string& title);
+
+}  // namespace avtune

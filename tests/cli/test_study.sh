@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# End-to-end checks of the study commands on the quick embedded data: train with ABRi / BN resets,
+# eval of an ABRi run, Fusion Tuning's three steps, linear probing, and `reproduce --quick` with a
+# report whose every figure exists and is a valid PNG.
+# Usage: test_study.sh path/to/avtune
+set -u
+AVTUNE=$1
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0; passes=0
+check() {  # check NAME EXPECTED_RC COMMAND... ; stdout+stderr in $T/out
+  local name=$1 want=$2; shift 2
+  "$@" >"$T/out" 2>&1; local rc=$?
+  if [ "$rc" -ne "$want" ]; then echo "FAIL $name: exit $rc, expected $want"; sed 's/^/  | /' "$T/out" | tail -20; fails=$((fails+1)); return 1; fi
+  passes=$((passes+1)); return 0
+}
+contains() {  # contains NAME TEXT
+  if grep -qF -- "$2" "$T/out"; then passes=$((passes+1)); else echo "FAIL $1: output lacks '$2'"; sed 's/^/  | /' "$T/out" | tail -20; fails=$((fails+1)); fi
+}
+ok() {  # ok NAME CONDITION...
+  local name=$1; shift
+  if "$@"; then passes=$((passes+1)); else echo "FAIL $name"; fails=$((fails+1)); fi
+}
+is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+
+A="$AVTUNE --threads 2 -q"
+D="$T/data"
+check make-data 0 $A make-data --quick --out "$D"
+AV="$D/av-fashion"
+SMALL="--width 0.125 --audio-frames 96 --mel-bins 32 --image-size 32 --batch-size 32 --epochs 1 --workers 1"
+
+# Normalisation statistics of a data set's audio.
+check fbank-stats 0 $A fbank-stats --data "$AV" --audio-frames 96 --mel-bins 32 --json "$T/stats.json"
+contains "fbank-stats prints flags" "--fbank-mean"
+ok "fbank-stats json" grep -q '"std"' "$T/stats.json"
+check fbank-stats-missing 1 $A fbank-stats --data "$T/nothing"
+
+# A visual source model, then cross-modal audio training with ABRi: alpha table printed and saved.
+check pretrain 0 $A train --modality visual --data "$D/fashion-source" --format image-folder --image-size 32 \
+  --width 0.125 --epochs 1 --batch-size 64 --out "$T/src"
+check abri-train 0 $A train --modality audio --data "$AV" $SMALL --init "$T/src/last.pth:conv1=sum" --abri channel \
+  --abri-alpha 0.8 --out "$T/abri"
+contains "abri alpha table" "ABRi mixing weights"
+contains "abri alpha per bn" "audio_net.layer2.0.downsample.1"
+ok "abri_alpha.csv has 20 BN rows" [ "$(wc -l < "$T/abri/abri_alpha.csv")" -eq 21 ]
+ok "abri_alpha.png" is_png "$T/abri/abri_alpha.png"
+ok "curve.png" is_png "$T/abri/curve.png"
+check abri-eval 0 $A eval "$T/abri/last.pth"
+contains "eval of an abri run" "top1"
+check bn-reset 0 $A train --modality audio --data "$AV" $SMALL --init "$T/src/last.pth:conv1=mean" --bn-reset all --out "$T/reset"
+check diagnose-plot 0 $A diagnose "$T/reset/last.pth" --select audio_net. --compare "$T/abri/last.pth" --plot "$T/diag.png"
+ok "diagnose --plot png" is_png "$T/diag.png"
+check bad-bn-reset 106 $A train --modality audio --data "$AV" $SMALL --bn-reset sometimes --out "$T/x"
+
+# Fusion Tuning: stage 1 (confidences), masks (three rules), stage 2 with masks, and probes.
+check stage1 0 $A fust stage1 --data "$AV" $SMALL --visual-init "$T/src/last.pth" --out "$T/fust"
+ok "confidences.csv: header + one row per training clip" \
+  [ "$(wc -l < "$T/fust/confidences.csv")" -eq "$(( $(wc -l < "$AV/train_1fps_path.txt") + 1 ))" ]
+check masks-ref 0 $A fust masks --stage1 "$T/fust" --rule reference
+contains "reference never masks visual" "visual masked in 0"
+check masks-sym 0 $A fust masks --stage1 "$T/fust" --rule symmetric --tau 0.0 --rho-audio 0.6 --rho-visual 0.6
+ok "symmetric ratios written" [ -s "$T/fust/ratios-symmetric.csv" ]
+ok "summary json" [ -s "$T/fust/ratios-symmetric.json" ]
+ok "confidence scatter png" is_png "$T/fust/ratios-symmetric.png"
+check masks-mean 0 $A fust masks --stage1 "$T/fust" --mean --out "$T/fust/mean.csv"
+check masks-bad-rho 1 $A fust masks --stage1 "$T/fust" --rho-audio 1.5
+check masks-neither 1 $A fust masks
+check stage2 0 $A fust stage2 --stage1 "$T/fust" --masks "$T/fust/ratios-symmetric.csv" $SMALL --out "$T/s2"
+grep -q '"mask_file"' "$T/s2/config.json" && passes=$((passes+1)) || { echo "FAIL stage2 config lacks mask_file"; fails=$((fails+1)); }
+check probe-audio 0 $A probe "$T/s2/last.pth" --modality audio --epochs 1 --batch-size 32 --workers 1 --out "$T/probe-a"
+contains "probe reports accuracy" "best eval top-1"
+check probe-visual 0 $A probe "$T/s2/last.pth" --modality visual --epochs 1 --batch-size 32 --workers 1 --out "$T/probe-v"
+# A broken ratios file: the error names the file and the line.
+head -3 "$T/fust/ratios-symmetric.csv" > "$T/bad.csv"; echo "oops,1,0.5" >> "$T/bad.csv"
+check stage2-bad-masks 1 $A train --modality av --data "$AV" $SMALL --mask-file "$T/bad.csv" --out "$T/s2bad"
+contains "bad mask file named with line" "bad.csv:4"
+check stage2-no-stage1 1 $A fust stage2 --stage1 "$T/nothing" $SMALL --out "$T/s2x"
+contains "stage2 explains stage1" "fust stage1"
+
+# The whole study, quick: report.md/html and results.json; every figure the report names is a PNG.
+check reproduce-quick 0 $AVTUNE --threads 2 -q reproduce --quick --seeds 1 --data "$D" --out "$T/study"
+contains "reproduce names the report" "report.html"
+ok "report.md" [ -s "$T/study/report.md" ]
+ok "results.json" [ -s "$T/study/results.json" ]
+figs=$(grep -o 'figures/[A-Za-z0-9_.-]*\.png' "$T/study/report.md" "$T/study/report.html" | sed 's/.*figures/figures/' | sort -u)
+ok "the report names figures" [ -n "$figs" ]
+for f in $figs; do ok "figure $f is a PNG" is_png "$T/study/$f"; done
+ok "html embeds figures" grep -q 'data:image/png;base64,' "$T/study/report.html"
+# A second run reuses every finished stage: no training run starts.
+check reproduce-cached 0 $AVTUNE --threads 2 reproduce --quick --seeds 1 --data "$D" --out "$T/study"
+if grep -q "avtune reproduce: run " "$T/out"; then echo "FAIL reproduce re-ran a finished stage"; fails=$((fails+1)); else passes=$((passes+1)); fi
+
+echo "study: $passes passed, $fails failed"
+[ "$fails" -eq 0 ]

@@ -1,0 +1,53 @@
+// avtune probe CKPT --modality audio|visual: linear probing of one encoder of a (joint) model.
+#include <cstdio>
+#include <memory>
+
+#include "avtune/io/checkpoint.h"
+#include "avtune/train/training_run.h"
+#include "avtune/util/error.h"
+#include "train_flags.h"
+
+namespace avtune::cli {
+
+using nlohmann::json;
+
+void register_probe(CLI::App& app, GlobalOptions& g) {
+  auto* cmd = app.add_subcommand(
+      "probe", "Linear probing: freeze one encoder of a checkpoint and train a fresh linear classifier on its features");
+  auto st = std::make_shared<TrainFlags>();
+  auto ckpt = std::make_shared<std::string>();
+  auto modality = std::make_shared<std::string>();
+  cmd->add_option("CKPT", *ckpt, "avtune checkpoint (joint or uni-modal) or weights file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--modality", *modality, "which encoder: audio|visual")->required()->check(CLI::IsMember({"audio", "visual"}));
+  add_train_flags(cmd, *st, ModelFlagSet::NoInit);
+  cmd->callback([st, ckpt, modality, &g] {
+    apply_runtime(g);
+    // An avtune checkpoint says which data and architecture it was trained with: those are the defaults.
+    json saved_model = json::object(), saved_data = json::object();
+    try {
+      const auto ck = load_checkpoint(*ckpt);
+      const json c = json::parse(ck.config_json);
+      saved_model = c.value("model", json::object());
+      saved_data = c.value("data", json::object());
+    } catch (const Error&) {
+      // plain weights: the flags describe data and architecture
+    } catch (const json::exception&) {
+    }
+    const json flags = st->ov.collect();
+    json data = saved_data;
+    data["mask_file"] = "";  // a Fusion Tuning mask belongs to the joint run, not to the probe
+    if (flags.contains("data")) data.update(flags["data"]);
+    json model = {{"modality", *modality}, {"init", *ckpt}, {"freeze_encoder", true}, {"abri", "none"}, {"bn_reset", "none"}};
+    for (const char* k : {"depth", "width"})
+      if (saved_model.contains(k)) model[k] = saved_model[k];
+    if (flags.contains("model")) model.update(flags["model"]);
+    if (saved_model.value("abri", std::string("none")) != "none")
+      fail("probe", "a checkpoint without ABRi twins (probing ABRi models is not supported yet)", "an ABRi model: " + *ckpt);
+    TrainConfig cfg = resolve_flags(*st, g, {{"data", data}, {"model", model}});
+    if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir("probe-" + *modality);
+    const auto res = run_training(cfg, g.quiet);
+    print_outcome(res, cfg.out_dir);
+  });
+}
+
+}  // namespace avtune::cli

@@ -1,0 +1,92 @@
+#pragma once
+// The training flags shared by `train`, `fust stage1|stage2` and `probe`: each becomes a JSON
+// override of the run configuration only when given on the command line, so --config FILE and a
+// resumed run's config.json keep their values otherwise.
+#include <torch/torch.h>
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "avtune/train/train_config.h"
+#include "avtune/train/training_run.h"
+#include "cli_common.h"
+
+namespace avtune::cli {
+
+class Overrides {
+ public:
+  template <typename T>
+  CLI::Option* add(CLI::App* cmd, const std::string& flag, const std::string& section, const std::string& key, T& var,
+                   const std::string& help) {
+    auto* opt = cmd->add_option(flag, var, help);
+    bind(opt, section, key, var);
+    return opt;
+  }
+  CLI::Option* flag(CLI::App* cmd, const std::string& flag, const std::string& section, const std::string& key, bool& var,
+                    const std::string& help) {
+    auto* opt = cmd->add_flag(flag, var, help);
+    bind(opt, section, key, var);
+    return opt;
+  }
+  nlohmann::json collect() const {
+    nlohmann::json j = nlohmann::json::object();
+    for (const auto& a : appliers_) a(j);
+    return j;
+  }
+
+ private:
+  template <typename T>
+  void bind(CLI::Option* opt, const std::string& section, const std::string& key, T& var) {
+    appliers_.push_back([opt, section, key, &var](nlohmann::json& j) {
+      if (opt->count() == 0) return;
+      (section.empty() ? j[key] : j[section][key]) = var;
+    });
+  }
+  std::vector<std::function<void(nlohmann::json&)>> appliers_;
+};
+
+struct DataFlags {
+  std::string root, format, train_split, eval_split, audio_dir, visual_dir, classes_file, mask_file;
+  int frames = 3;
+  int64_t image_size = 224, audio_frames = 1024, mel_bins = 128;
+  double fbank_mean = 0, fbank_std = 0;
+  bool skip_bad = false;
+};
+// Data-set flags ("data" section). `train_split`: also --train-split; `masks`: also --mask-file.
+void add_data_flags(CLI::App* cmd, Overrides& ov, DataFlags& d, bool train_split, bool masks);
+
+// Which model flags a command offers.
+enum class ModelFlagSet {
+  Full,      // train: --modality, --init/--audio-init/--visual-init, ABRi, BN resets
+  Stage1,    // fust stage1: --audio-init/--visual-init, ABRi, BN resets (modality fixed)
+  NoInit,    // fust stage2 / probe: architecture only, the inits come from the command
+};
+
+struct TrainFlags {
+  Overrides ov;
+  DataFlags data;
+  std::string config, modality, init, audio_init, visual_init, out, optimizer, schedule, abri, bn_reset;
+  int depth = 18, workers = 2;
+  double width = 1.0, lr = 0, momentum = 0, weight_decay = 0, grad_clip = 0, gamma = 0, min_lr = 0, warmup = 0,
+         abri_alpha = 0.5, bn_reset_threshold = 1e-6;
+  int64_t epochs = 0, batch_size = 0, step_size = 0, eval_every = 1;
+  std::vector<int64_t> milestones;
+  bool nesterov = false, decay_exclude = true, resume = false;
+  uint64_t seed = 0;
+};
+void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set);
+
+// defaults <- --config (or, when resuming without it, <out>/config.json) <- flags <- `extra`
+// (a command's own settings, JSON with the same keys) <- global --device/--quiet.
+TrainConfig resolve_flags(const TrainFlags& f, const GlobalOptions& g, const nlohmann::json& extra = nlohmann::json::object());
+
+// runs/<timestamp>-<what>
+std::string default_run_dir(const std::string& what);
+
+// Prints a run's result line (and ABRi's alpha table) on stdout.
+void print_outcome(const RunOutcome& out, const std::string& run_dir);
+
+}  // namespace avtune::cli
