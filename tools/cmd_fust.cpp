@@ -1,5 +1,6 @@
 // avtune fust stage1|masks|stage2: two-stage Fusion Tuning (paper-notes §4, docs/fusion_tuning.md).
 #include <cstdio>
+#include <fstream>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -124,11 +125,28 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
     add_train_flags(cmd, *st, ModelFlagSet::NoInit);
     cmd->callback([st, stage1, masks, &g] {
       apply_runtime(g);
-      json extra = {{"model",
-                     {{"modality", "av"},
-                      {"audio_init", stage1_encoder(*stage1, "audio")},
-                      {"visual_init", stage1_encoder(*stage1, "visual")}}},
-                    {"data", {{"mask_file", *masks}}}};
+      // Stage 1's data and architecture are the defaults: stage 2 trains on the same set.
+      json data = json::object(), model = json::object();
+      const auto saved = fs::path(*stage1) / "audio" / RunFiles::kConfig;
+      if (fs::exists(saved)) {
+        std::ifstream in(saved);
+        try {
+          const json c = json::parse(in);
+          data = c.value("data", json::object());
+          for (const char* k : {"depth", "width"})
+            if (c.value("model", json::object()).contains(k)) model[k] = c["model"][k];
+        } catch (const json::exception& e) {
+          fail("fust", "a stage-1 config.json", e.what(), {saved.string()});
+        }
+      }
+      const json flags = st->ov.collect();
+      if (flags.contains("data")) data.update(flags["data"]);
+      if (flags.contains("model")) model.update(flags["model"]);
+      data["mask_file"] = *masks;
+      model["modality"] = "av";
+      model["audio_init"] = stage1_encoder(*stage1, "audio");
+      model["visual_init"] = stage1_encoder(*stage1, "visual");
+      json extra = {{"model", model}, {"data", data}};
       TrainConfig cfg = resolve_flags(*st, g, extra);
       if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir("fust-stage2");
       const auto res = run_training(cfg, g.quiet);

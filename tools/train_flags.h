@@ -68,7 +68,7 @@ enum class ModelFlagSet {
 struct TrainFlags {
   Overrides ov;
   DataFlags data;
-  std::string config, modality, init, audio_init, visual_init, out, optimizer, schedule, abri, bn_reset;
+  std::string config, modality, fusion, init, audio_init, visual_init, out, optimizer, schedule, abri, bn_reset;
   int depth = 18, workers = 2;
   double width = 1.0, lr = 0, momentum = 0, weight_decay = 0, grad_clip = 0, gamma = 0, min_lr = 0, warmup = 0,
          abri_alpha = 0.5, bn_reset_threshold = 1e-6;

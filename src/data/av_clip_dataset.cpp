@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "avtune/audio/fbank_cache.h"
 #include "avtune/util/error.h"
 #include "avtune/vision/frame_sampling.h"
 #include "avtune/vision/image_io.h"
@@ -49,7 +50,7 @@ Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
   // One torch generator per sample, seeded from the loader's per-sample stream.
   at::Generator gen = make_generator(rng());
   if (opts_.modality != Modality::Visual) {
-    auto a = load_fbank_input(audio_path(index), opts_.audio);  // (1, T, F)
+    auto a = cached_fbank_input(audio_path(index), opts_.audio);  // (1, T, F), shared: not modified here
     if (opts_.train && (opts_.spec_freq_mask > 0 || opts_.spec_time_mask > 0))
       a = spec_augment(a, opts_.spec_freq_mask, opts_.spec_time_mask, gen);
     s.audio = a;

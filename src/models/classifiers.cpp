@@ -57,20 +57,12 @@ torch::Tensor VisualClassifierImpl::forward(const torch::Tensor& visual, ClipLay
   return fc(features(visual, layout));
 }
 
-ConcatFusionImpl::ConcatFusionImpl(int64_t audio_dim, int64_t visual_dim, int64_t num_classes) {
-  fc_out = register_module("fc_out", torch::nn::Linear(audio_dim + visual_dim, num_classes));
-}
-
-torch::Tensor ConcatFusionImpl::forward(const torch::Tensor& a, const torch::Tensor& v) {
-  return fc_out(torch::cat({a, v}, 1));
-}
-
 AVClassifierImpl::AVClassifierImpl(const ResNetConfig& audio_enc, const ResNetConfig& visual_enc,
-                                   int64_t num_classes) {
+                                   int64_t num_classes, FusionKind fusion) {
   audio_net = register_module("audio_net", ResNetEncoder(audio_enc));
   visual_net = register_module("visual_net", ResNetEncoder(visual_enc));
   fusion_module = register_module(
-      "fusion_module", ConcatFusion(audio_net->out_channels(), visual_net->out_channels(), num_classes));
+      "fusion_module", make_fusion_head(fusion, audio_net->out_channels(), visual_net->out_channels(), num_classes));
 }
 
 AVOutput AVClassifierImpl::forward(const torch::Tensor& audio, const torch::Tensor& visual, ClipLayout layout) {
@@ -82,7 +74,7 @@ AVOutput AVClassifierImpl::forward(const torch::Tensor& audio, const torch::Tens
   AVOutput out;
   out.audio_features = torch::adaptive_avg_pool2d(audio_net(audio), {1, 1}).flatten(1);
   out.visual_features = pool_frames(visual_net(frames), B, T);
-  out.logits = fusion_module(out.audio_features, out.visual_features);
+  out.logits = fusion_module->forward(out.audio_features, out.visual_features);
   return out;
 }
 

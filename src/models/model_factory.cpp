@@ -21,7 +21,7 @@ std::shared_ptr<torch::nn::Module> make_model(const ModelSpec& spec) {
       return ResNetEncoder(ResNetConfig{spec.depth, spec.encoder_in_channels, spec.width}).ptr();
     case ModelKind::Audio: return AudioClassifier(audio, spec.num_classes).ptr();
     case ModelKind::Visual: return VisualClassifier(visual, spec.num_classes).ptr();
-    case ModelKind::AV: return AVClassifier(audio, visual, spec.num_classes).ptr();
+    case ModelKind::AV: return AVClassifier(audio, visual, spec.num_classes, parse_fusion_kind(spec.fusion)).ptr();
   }
   fail("model", "a known model kind", "another");
 }

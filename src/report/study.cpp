@@ -39,20 +39,23 @@ struct Plan {
   EmbeddedDataOptions data;
   double width = 0.25;
   int64_t batch = 64;
-  int64_t audio_frames = 200, mel_bins = 64, image_size = 32;
-  // source pre-training: long, high rate, strong weight decay (the dead-channel regime, paper-notes §9)
-  int64_t pre_visual_epochs = 12, pre_audio_epochs = 12;
-  double pre_lr = 0.1, pre_wd = 5e-3;
-  int64_t ft_epochs = 8, joint_epochs = 8, probe_epochs = 4, s1_epochs = 6, s2_epochs = 6;
+  int64_t audio_frames = 200, mel_bins = 40, image_size = 32;  // 200 frames hold the longest (2 s) clips
+  // Source pre-training in the dead-channel regime (paper §2): SGD with momentum at a high constant
+  // rate and weight decay on *every* parameter, BN included (PyTorch's default, which the reference
+  // uses). Measured here: visual, 5 epochs of batch 32 (1,875 steps) -> 35% of BN channels with
+  // |gamma|,|beta| < 1e-2; with BN excluded from decay, none.
+  int64_t pre_visual_epochs = 5, pre_audio_epochs = 20, pre_batch = 32;
+  double pre_lr = 0.1, pre_visual_wd = 5e-3, pre_audio_wd = 1e-2;  // audio: fewer steps, so more decay per step
+  int64_t ft_epochs = 5, joint_epochs = 5, probe_epochs = 2, s1_epochs = 5, s2_epochs = 5;
   double ft_lr = 0.01, ft_wd = 1e-4, probe_lr = 0.05;
-  double abnormal = 1e-2;  // |gamma| and |beta| threshold this short pre-training reaches (the paper's 1e-10 needs weeks)
+  double abnormal = 1e-2;  // |gamma| and |beta| threshold this short pre-training reaches (the paper's 1e-10 needs far longer)
 };
 
 Plan make_plan(bool quick) {
   Plan p;
   if (quick) {
     p.data = EmbeddedDataOptions::quick();
-    p.pre_visual_epochs = 2;
+    p.pre_visual_epochs = 1;
     p.pre_audio_epochs = 2;
     p.ft_epochs = p.joint_epochs = p.s1_epochs = p.s2_epochs = 2;
     p.probe_epochs = 1;
@@ -156,7 +159,8 @@ class Study {
     return {{"width", plan_.width}, {"batch", plan_.batch}, {"audio_frames", plan_.audio_frames},
             {"mel_bins", plan_.mel_bins}, {"image_size", plan_.image_size},
             {"pre_visual_epochs", plan_.pre_visual_epochs}, {"pre_audio_epochs", plan_.pre_audio_epochs},
-            {"pre_lr", plan_.pre_lr}, {"pre_weight_decay", plan_.pre_wd}, {"finetune_epochs", plan_.ft_epochs},
+            {"pre_lr", plan_.pre_lr}, {"pre_visual_weight_decay", plan_.pre_visual_wd},
+            {"pre_audio_weight_decay", plan_.pre_audio_wd}, {"pre_batch", plan_.pre_batch}, {"finetune_epochs", plan_.ft_epochs},
             {"joint_epochs", plan_.joint_epochs}, {"probe_epochs", plan_.probe_epochs},
             {"stage1_epochs", plan_.s1_epochs}, {"stage2_epochs", plan_.s2_epochs}, {"finetune_lr", plan_.ft_lr},
             {"abnormal_threshold", plan_.abnormal}};
@@ -249,15 +253,18 @@ class Study {
   std::string audio_source() const { return (out_ / "pretrain" / "audio" / RunFiles::kLast).string(); }
 
   void pretrain() {
-    auto v = config(out_ / "pretrain" / "visual", plan_.pre_visual_epochs, plan_.pre_lr, plan_.pre_wd, 1);
+    auto v = config(out_ / "pretrain" / "visual", plan_.pre_visual_epochs, plan_.pre_lr, plan_.pre_visual_wd, 1);
     v.schedule.kind = "constant";
-    v.batch_size = 128;
+    v.batch_size = plan_.pre_batch;
+    v.optim.decay_exclude = false;
     v.model = {{"modality", "visual"}, {"width", plan_.width}};
     v.data = {{"root", (fs::path(o_.data_dir) / "fashion-source").string()}, {"format", "image-folder"},
               {"eval_split", "test"}, {"image_size", plan_.image_size}};
     const auto lv = cached(v);
-    auto a = config(out_ / "pretrain" / "audio", plan_.pre_audio_epochs, plan_.pre_lr, plan_.pre_wd, 2);
+    auto a = config(out_ / "pretrain" / "audio", plan_.pre_audio_epochs, plan_.pre_lr, plan_.pre_audio_wd, 2);
     a.schedule.kind = "constant";
+    a.batch_size = plan_.pre_batch;
+    a.optim.decay_exclude = false;
     a.model = {{"modality", "audio"}, {"width", plan_.width}};
     a.data = {{"root", (fs::path(o_.data_dir) / "spoken-words").string()}, {"format", "ks"}, {"eval_split", "test"},
               {"audio_frames", plan_.audio_frames}, {"mel_bins", plan_.mel_bins},

@@ -171,9 +171,11 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
            {"audio", "spoken-words", fmt::format("{:.1f}", 100 * num(p["audio"]["test_top1"])),
             fmt::format("{:.0f} s", num(p["audio"]["seconds"]))}});
     if (r.contains("plan"))
-      para(fmt::format("Both trained with SGD at a constant rate {} and weight decay {} for {}/{} epochs — the long, strongly "
-                       "decayed regime in which BatchNorm channels die (paper §2).",
-                       num(r["plan"]["pre_lr"]), num(r["plan"]["pre_weight_decay"]), r["plan"].value("pre_visual_epochs", 0),
+      para(fmt::format("Both trained with SGD (momentum 0.9, batch {}) at a constant rate {} with weight decay on every "
+                       "parameter, BatchNorm included ({} visual, {} audio), for {}/{} epochs: the long, strongly decayed "
+                       "regime in which BatchNorm channels die (paper §2). Fine-tuning runs exclude BN from decay.",
+                       r["plan"].value("pre_batch", 0), num(r["plan"]["pre_lr"]), num(r["plan"]["pre_visual_weight_decay"]),
+                       num(r["plan"]["pre_audio_weight_decay"]), r["plan"].value("pre_visual_epochs", 0),
                        r["plan"].value("pre_audio_epochs", 0)));
   }
   if (r.contains("diagnosis")) {

@@ -164,15 +164,4 @@ ClassificationMetrics MetricsAccumulator::compute() const {
   return compute_metrics(logits(), labels(), parts);
 }
 
-std::map<std::string, torch::Tensor> concat_head_parts(const torch::Tensor& weight, const torch::Tensor& bias,
-                                                       const torch::Tensor& audio_features,
-                                                       const torch::Tensor& visual_features) {
-  const int64_t Da = audio_features.size(1), Dv = visual_features.size(1);
-  if (weight.dim() != 2 || weight.size(1) != Da + Dv)
-    fail("metrics", "a concat head weight (C, " + std::to_string(Da + Dv) + ")", shape_str(weight));
-  auto half_bias = bias.defined() ? bias / 2 : torch::zeros({weight.size(0)}, weight.options());
-  return {{"audio", torch::mm(audio_features, weight.narrow(1, 0, Da).t()) + half_bias},
-          {"visual", torch::mm(visual_features, weight.narrow(1, Da, Dv).t()) + half_bias}};
-}
-
 }  // namespace avtune

@@ -43,10 +43,8 @@ ModelOutput AVAdapter::forward(const Batch& batch) {
   auto out = m_->forward(need(batch.audio, "audio", kind()), need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW);
   if (m_->is_training()) return {out.logits, {}};
   // Parts are evaluation metrics only: no graph through them, not computed while training.
-  const auto& fc = m_->fusion_module->fc_out;
-  auto parts = concat_head_parts(fc->weight.detach(), fc->bias.defined() ? fc->bias.detach() : torch::Tensor(),
-                                 out.audio_features.detach(), out.visual_features.detach());
-  return {out.logits, std::move(parts)};
+  torch::NoGradGuard ng;
+  return {out.logits, m_->fusion_module->parts(out.audio_features.detach(), out.visual_features.detach())};
 }
 
 std::unique_ptr<ModelAdapter> make_adapter(const std::shared_ptr<torch::nn::Module>& model) {

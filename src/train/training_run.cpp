@@ -90,7 +90,8 @@ json resolved_model(json m) {
                                       {"abri_alpha", 0.5},
                                       {"bn_reset", "none"},
                                       {"bn_reset_threshold", 1e-6},
-                                      {"freeze_encoder", false}});
+                                      {"freeze_encoder", false},
+                                      {"fusion", "concat"}});
 }
 
 Modality run_modality(const json& model) {
@@ -129,6 +130,7 @@ std::shared_ptr<torch::nn::Module> build_run_model(const json& m, Modality modal
   spec.depth = field<int>(m, "depth", "model");
   spec.width = field<double>(m, "width", "model");
   spec.num_classes = classes;
+  spec.fusion = m.value("fusion", std::string("concat"));
   auto model = make_model(spec);
   auto note = [&](const std::string& s) {
     if (log) *log += s + "\n";

@@ -50,7 +50,7 @@ contains "eval of an abri run" "top1"
 check bn-reset 0 $A train --modality audio --data "$AV" $SMALL --init "$T/src/last.pth:conv1=mean" --bn-reset all --out "$T/reset"
 check diagnose-plot 0 $A diagnose "$T/reset/last.pth" --select audio_net. --compare "$T/abri/last.pth" --plot "$T/diag.png"
 ok "diagnose --plot png" is_png "$T/diag.png"
-check bad-bn-reset 106 $A train --modality audio --data "$AV" $SMALL --bn-reset sometimes --out "$T/x"
+check bad-bn-reset 105 $A train --modality audio --data "$AV" $SMALL --bn-reset sometimes --out "$T/x"
 
 # Fusion Tuning: stage 1 (confidences), masks (three rules), stage 2 with masks, and probes.
 check stage1 0 $A fust stage1 --data "$AV" $SMALL --visual-init "$T/src/last.pth" --out "$T/fust"
@@ -65,11 +65,16 @@ ok "confidence scatter png" is_png "$T/fust/ratios-symmetric.png"
 check masks-mean 0 $A fust masks --stage1 "$T/fust" --mean --out "$T/fust/mean.csv"
 check masks-bad-rho 1 $A fust masks --stage1 "$T/fust" --rho-audio 1.5
 check masks-neither 1 $A fust masks
-check stage2 0 $A fust stage2 --stage1 "$T/fust" --masks "$T/fust/ratios-symmetric.csv" $SMALL --out "$T/s2"
+# Stage 2 takes stage 1's data set and architecture unless told otherwise.
+check stage2 0 $A fust stage2 --stage1 "$T/fust" --masks "$T/fust/ratios-symmetric.csv" --epochs 1 --batch-size 32 --workers 1 --out "$T/s2"
 grep -q '"mask_file"' "$T/s2/config.json" && passes=$((passes+1)) || { echo "FAIL stage2 config lacks mask_file"; fails=$((fails+1)); }
 check probe-audio 0 $A probe "$T/s2/last.pth" --modality audio --epochs 1 --batch-size 32 --workers 1 --out "$T/probe-a"
 contains "probe reports accuracy" "best eval top-1"
 check probe-visual 0 $A probe "$T/s2/last.pth" --modality visual --epochs 1 --batch-size 32 --workers 1 --out "$T/probe-v"
+for f in sum film gated; do
+  check "av-fusion-$f" 0 $A train --modality av --data "$AV" $SMALL --fusion $f --out "$T/fusion-$f"
+  check "eval-fusion-$f" 0 $A eval "$T/fusion-$f/last.pth"
+done
 # A broken ratios file: the error names the file and the line.
 head -3 "$T/fust/ratios-symmetric.csv" > "$T/bad.csv"; echo "oops,1,0.5" >> "$T/bad.csv"
 check stage2-bad-masks 1 $A train --modality av --data "$AV" $SMALL --mask-file "$T/bad.csv" --out "$T/s2bad"

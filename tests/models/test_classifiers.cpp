@@ -2,6 +2,7 @@
 
 #include "avtune/io/state_dict.h"
 #include "avtune/models/classifiers.h"
+#include "avtune/util/error.h"
 #include "../test_support.h"
 
 using namespace avtune;
@@ -48,9 +49,46 @@ TEST(Classifiers, AVForwardShapesAndConcatHead) {
   EXPECT_EQ(out.audio_features.sizes(), (std::vector<int64_t>{3, 64}));
   EXPECT_EQ(out.visual_features.sizes(), (std::vector<int64_t>{3, 64}));
   EXPECT_EQ(out.logits.sizes(), (std::vector<int64_t>{3, 6}));
-  auto& fc = av->fusion_module->fc_out;
+  auto concat = std::dynamic_pointer_cast<ConcatFusionImpl>(av->fusion_module);
+  ASSERT_TRUE(concat);
+  auto& fc = concat->fc_out;
   auto manual = torch::linear(torch::cat({out.audio_features, out.visual_features}, 1), fc->weight, fc->bias);
   EXPECT_LE(test::max_abs_diff(out.logits, manual), 1e-6);
+  // The per-modality parts add up to the logits (the bias split half and half).
+  const auto parts = av->fusion_module->parts(out.audio_features, out.visual_features);
+  EXPECT_LE(test::max_abs_diff(parts.at("audio") + parts.at("visual"), out.logits), 1e-5);
+}
+
+TEST(Classifiers, FusionHeadsFollowTheirFormulasAndNames) {
+  torch::NoGradGuard ng;
+  torch::manual_seed(4);
+  const auto a = torch::randn({5, 64}), v = torch::randn({5, 64});
+  for (const char* name : {"sum", "film", "gated"}) {
+    SCOPED_TRACE(name);
+    AVClassifier av(kAudio, kVisual, 6, parse_fusion_kind(name));
+    const auto sd = av->named_parameters();
+    auto logits = av->fusion_module->forward(a, v);
+    ASSERT_EQ(logits.sizes(), (std::vector<int64_t>{5, 6}));
+    torch::Tensor want;
+    if (std::string(name) == "sum") {
+      want = torch::linear(a, sd["fusion_module.fc_x.weight"], sd["fusion_module.fc_x.bias"]) +
+             torch::linear(v, sd["fusion_module.fc_y.weight"], sd["fusion_module.fc_y.bias"]);
+      const auto p = av->fusion_module->parts(a, v);
+      EXPECT_LE(test::max_abs_diff(p.at("audio") + p.at("visual"), logits), 1e-5);
+    } else if (std::string(name) == "film") {
+      const auto gb = torch::linear(a, sd["fusion_module.fc.weight"], sd["fusion_module.fc.bias"]);
+      EXPECT_EQ(gb.size(1), 128);
+      want = torch::linear(gb.narrow(1, 0, 64) * v + gb.narrow(1, 64, 64), sd["fusion_module.fc_out.weight"],
+                           sd["fusion_module.fc_out.bias"]);
+      EXPECT_TRUE(av->fusion_module->parts(a, v).empty());
+    } else {
+      const auto gate = torch::sigmoid(torch::linear(a, sd["fusion_module.fc_x.weight"], sd["fusion_module.fc_x.bias"]));
+      want = torch::linear(gate * torch::linear(v, sd["fusion_module.fc_y.weight"], sd["fusion_module.fc_y.bias"]),
+                           sd["fusion_module.fc_out.weight"], sd["fusion_module.fc_out.bias"]);
+    }
+    EXPECT_LE(test::max_abs_diff(logits, want), 1e-5);
+  }
+  EXPECT_THROW(parse_fusion_kind("attention"), Error);
 }
 
 TEST(Classifiers, ShapeErrorsAreClear) {

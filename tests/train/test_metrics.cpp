@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "avtune/models/fusion.h"
+
 #include <cmath>
 
 #include "avtune/train/metrics.h"
@@ -75,7 +77,13 @@ TEST(Metrics, ConcatHeadPartsSplitWeightsAndHalveBias) {
   auto W = torch::tensor({{1.0f, 2.0f, 3.0f}, {4.0f, 5.0f, 6.0f}});
   auto b = torch::tensor({2.0f, -4.0f});
   auto a = torch::tensor({{1.0f, 1.0f}}), v = torch::tensor({{2.0f}});
-  const auto parts = concat_head_parts(W, b, a, v);
+  ConcatFusion head(2, 1, 2);
+  {
+    torch::NoGradGuard ng;
+    head->fc_out->weight.copy_(W);
+    head->fc_out->bias.copy_(b);
+  }
+  const auto parts = head->parts(a, v);
   EXPECT_TRUE(torch::allclose(parts.at("audio"), torch::tensor({{3.0f + 1.0f, 9.0f - 2.0f}})));
   EXPECT_TRUE(torch::allclose(parts.at("visual"), torch::tensor({{6.0f + 1.0f, 12.0f - 2.0f}})));
   // The parts add up to the head's logits.

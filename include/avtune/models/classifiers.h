@@ -3,6 +3,7 @@
 // (audio_net / visual_net / fc / fusion_module.fc_out) so its checkpoints load.
 #include <torch/torch.h>
 
+#include "avtune/models/fusion.h"
 #include "avtune/models/resnet.h"
 
 namespace avtune {
@@ -35,14 +36,6 @@ class VisualClassifierImpl : public torch::nn::Module {
 };
 TORCH_MODULE(VisualClassifier);
 
-class ConcatFusionImpl : public torch::nn::Module {
- public:
-  ConcatFusionImpl(int64_t audio_dim, int64_t visual_dim, int64_t num_classes);
-  torch::Tensor forward(const torch::Tensor& a, const torch::Tensor& v);
-  torch::nn::Linear fc_out{nullptr};
-};
-TORCH_MODULE(ConcatFusion);
-
 struct AVOutput {
   torch::Tensor audio_features;   // (B, Da)
   torch::Tensor visual_features;  // (B, Dv)
@@ -51,10 +44,11 @@ struct AVOutput {
 
 class AVClassifierImpl : public torch::nn::Module {
  public:
-  AVClassifierImpl(const ResNetConfig& audio_enc, const ResNetConfig& visual_enc, int64_t num_classes);
+  AVClassifierImpl(const ResNetConfig& audio_enc, const ResNetConfig& visual_enc, int64_t num_classes,
+                   FusionKind fusion = FusionKind::Concat);
   AVOutput forward(const torch::Tensor& audio, const torch::Tensor& visual, ClipLayout layout = ClipLayout::BCTHW);
   ResNetEncoder audio_net{nullptr}, visual_net{nullptr};
-  ConcatFusion fusion_module{nullptr};
+  std::shared_ptr<FusionHeadImpl> fusion_module;
 };
 TORCH_MODULE(AVClassifier);
 

@@ -18,6 +18,7 @@ struct ModelSpec {
   double width = 1.0;
   int64_t num_classes = 10;
   int encoder_in_channels = 3;  // for kind Encoder only; audio uses 1, visual 3
+  std::string fusion = "concat";  // kind AV: concat|sum|film|gated
 };
 
 std::shared_ptr<torch::nn::Module> make_model(const ModelSpec& spec);

@@ -47,10 +47,4 @@ class MetricsAccumulator {
 // thresholds, highest first, of (recall gain) x precision — sklearn's average_precision_score.
 double average_precision(const torch::Tensor& scores, const torch::Tensor& positives);
 
-// The audio and visual parts of a concat head y = [a, v] W^T + b (OGM-GE's split):
-//   audio = a W[:, :Da]^T + b/2,  visual = v W[:, Da:]^T + b/2   (so audio + visual = y).
-std::map<std::string, torch::Tensor> concat_head_parts(const torch::Tensor& weight, const torch::Tensor& bias,
-                                                       const torch::Tensor& audio_features,
-                                                       const torch::Tensor& visual_features);
-
 }  // namespace avtune

@@ -64,7 +64,7 @@ class VisualAdapter : public ModelAdapter {
   VisualClassifier m_;
 };
 
-// AVClassifier on both; also the audio/visual parts of its concat head (concat_head_parts).
+// AVClassifier on both; in evaluation also each modality's part of an additive fusion head.
 class AVAdapter : public ModelAdapter {
  public:
   explicit AVAdapter(AVClassifier m) : m_(std::move(m)) {}
