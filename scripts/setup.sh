@@ -18,6 +18,8 @@ PKGS=(
   # tests and benchmarks (python3-torch* serve as the parity reference)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchvision python3-torchaudio python3-pil
+  # the study report must open in a browser with every figure shown (checked headless)
+  chromium
 )
 
 SUDO=""

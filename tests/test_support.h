@@ -4,7 +4,10 @@
 #include <torch/torch.h>
 
 #include <filesystem>
+#include <functional>
 #include <string>
+
+#include "avtune/util/error.h"
 
 namespace avtune::test {
 
@@ -31,6 +34,19 @@ struct TempDir {
     return c;
   }
 };
+
+// The message of what `fn` throws: an avtune::Error's own, any other exception's marked as not ours,
+// "no error" when nothing is thrown.
+inline std::string error_of(const std::function<void()>& fn) {
+  try {
+    fn();
+  } catch (const Error& e) {
+    return e.what();
+  } catch (const std::exception& e) {
+    return std::string("non-avtune exception: ") + e.what();
+  }
+  return "no error";
+}
 
 inline double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();

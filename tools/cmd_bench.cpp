@@ -31,6 +31,26 @@ nlohmann::json run_reference(const StepBenchConfig& c, int threads, const std::s
     fail("bench", "the PyTorch reference (" + python + " with torch and torchvision) to succeed", "exit status " + std::to_string(rc) + ": " + out);
   return nlohmann::json::parse(out.substr(brace));
 }
+
+nlohmann::json run_e2e_reference(const EndToEndBenchConfig& c, int threads, const std::string& python,
+                                 const std::string& script) {
+  const std::string cmd = fmt::format(
+      "'{}' '{}' --root '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} "
+      "--image-size {} --workers {} --warmup {} --steps {} --threads {} --seed {}",
+      python, script, c.root, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames, c.image_size,
+      c.workers, c.warmup, c.steps, threads, c.seed);
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) fail("bench", "the PyTorch reference to start", cmd);
+  std::string out;
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
+  const int rc = pclose(p);
+  auto brace = out.rfind('{');
+  if (rc != 0 || brace == std::string::npos)
+    fail("bench", "the PyTorch reference (" + python + " with torch, torchaudio, torchvision, PIL) to succeed",
+         "exit status " + std::to_string(rc) + ": " + out);
+  return nlohmann::json::parse(out.substr(brace));
+}
 }  // namespace
 
 void register_bench(CLI::App& app, GlobalOptions& g) {
@@ -66,6 +86,44 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
     std::printf("%-10s %10.3f %12.2f\n", "avtune", r.seconds_per_step, r.samples_per_second);
     if (reference) {
       auto ref = run_reference(c, torch::get_num_threads(), python, script);
+      const double rs = ref["seconds_per_step"].get<double>();
+      std::printf("%-10s %10.3f %12.2f   (torch %s)\n", "pytorch", rs, ref["samples_per_second"].get<double>(),
+                  ref["torch"].get<std::string>().c_str());
+      std::printf("speed-up avtune/pytorch: %.2fx\n", rs / r.seconds_per_step);
+    }
+  });
+
+  auto* e2e = bench->add_subcommand(
+      "train", "Audio-visual training end to end from files (loading, fbank, JPEG, augmentation, step) vs PyTorch");
+  static EndToEndBenchConfig e;
+  static bool e_reference = false;
+  static std::string e_script = std::string(AVTUNE_SOURCE_DIR) + "/bench/reference_av_e2e.py";
+  e2e->add_option("--data", e.root, "Kinetics-Sounds layout root (e.g. make-data --image-size 224 ... /av-fashion)")
+      ->required();
+  e2e->add_option("--depth", e.depth, "ResNet depth 18|34")->capture_default_str();
+  e2e->add_option("--batch", e.batch, "batch size")->capture_default_str();
+  e2e->add_option("--audio-frames", e.audio_frames, "fbank frames")->capture_default_str();
+  e2e->add_option("--mel-bins", e.mel_bins, "mel bins")->capture_default_str();
+  e2e->add_option("--clip-frames", e.clip_frames, "frames per clip (T)")->capture_default_str();
+  e2e->add_option("--image-size", e.image_size, "crop size")->capture_default_str();
+  e2e->add_option("--workers", e.workers, "loader threads (PyTorch: worker processes)")->capture_default_str();
+  e2e->add_option("--warmup", e.warmup, "untimed batches first")->capture_default_str();
+  e2e->add_option("--steps", e.steps, "timed batches")->capture_default_str();
+  e2e->add_flag("--reference", e_reference, "also run the PyTorch pipeline on the same files and print the ratio");
+  e2e->add_option("--python", python, "Python with torch, torchaudio, torchvision and PIL")->capture_default_str();
+  e2e->callback([&g] {
+    apply_runtime(g);
+    const auto device = resolve_device(g.device);
+    std::printf("end to end from %s: batch %lld, audio (B,1,%lld,%lld), visual (B,3,%lld,%lld,%lld), resnet%d, %d loader "
+                "workers, %s, %d threads\n",
+                e.root.c_str(), (long long)e.batch, (long long)e.audio_frames, (long long)e.mel_bins,
+                (long long)e.clip_frames, (long long)e.image_size, (long long)e.image_size, e.depth, e.workers,
+                device.str().c_str(), torch::get_num_threads());
+    auto r = bench_av_train_end_to_end(e, device);
+    std::printf("%-10s %10s %12s\n", "impl", "s/step", "samples/s");
+    std::printf("%-10s %10.3f %12.2f\n", "avtune", r.seconds_per_step, r.samples_per_second);
+    if (e_reference) {
+      auto ref = run_e2e_reference(e, torch::get_num_threads(), python, e_script);
       const double rs = ref["seconds_per_step"].get<double>();
       std::printf("%-10s %10.3f %12.2f   (torch %s)\n", "pytorch", rs, ref["samples_per_second"].get<double>(),
                   ref["torch"].get<std::string>().c_str());

@@ -110,7 +110,8 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
       const auto summary_path = fs::path(out).replace_extension(".json").string();
       write_file_atomic(summary_path, j.dump(2) + "\n");
       const auto png = fs::path(out).replace_extension(".png").string();
-      write_confidence_png(png, conf, ratios, "Stage 1 confidences, " + st->rule + " rule" + (st->mean ? " (mean mode)" : ""));
+      write_confidence_png(png, conf, mask_classes(ratios), kMaskClassNames,
+                           "Stage 1 confidences, " + st->rule + " rule" + (st->mean ? " (mean mode)" : ""));
       std::printf("%s rule%s: %s\nratios in %s, summary in %s, scatter in %s\n", st->rule.c_str(), st->mean ? " (mean mode)" : "",
                   sum.text().c_str(), out.c_str(), summary_path.c_str(), png.c_str());
     });

@@ -5,6 +5,7 @@
 #include "avtune/audio/fbank_cache.h"
 #include "avtune/util/error.h"
 #include "avtune/vision/frame_sampling.h"
+#include "avtune/vision/image_cache.h"
 #include "avtune/vision/image_io.h"
 
 namespace avtune {
@@ -62,7 +63,7 @@ Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
                                             opts_.train ? FrameSamplingMode::Train : FrameSamplingMode::Eval, &rng, dir);
     std::vector<torch::Tensor> frames;
     for (int k : picks) {
-      auto img = read_image(files[static_cast<size_t>(k)]);
+      auto img = cached_read_image(files[static_cast<size_t>(k)]);  // shared: transforms return new tensors
       if (opts_.train) {
         TrainTransformOptions t;
         t.height = t.width = opts_.image_size;

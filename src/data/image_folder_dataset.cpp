@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "avtune/util/error.h"
+#include "avtune/vision/image_cache.h"
 #include "avtune/vision/image_io.h"
 
 namespace avtune {
@@ -39,7 +40,7 @@ Sample ImageFolderDataset::get(size_t index, std::mt19937_64& rng) const {
   s.name = names_.at(index);
   s.label = labels_.at(index);
   s.index = index;
-  auto img = read_image(files_.at(index));
+  auto img = cached_read_image(files_.at(index));  // shared: transforms return new tensors
   torch::Tensor x;
   if (opts_.train) {
     at::Generator gen = make_generator(rng());

@@ -79,15 +79,15 @@ void write_diagnosis_png(const std::string& png, const Diagnosis& d, const Diagn
   write_bar_chart(png, st, cats, groups);
 }
 
-void write_confidence_png(const std::string& png, const std::vector<SampleConfidence>& conf,
-                          const std::vector<MaskRatio>& ratios, const std::string& title) {
-  if (conf.size() != ratios.size()) fail("fust", "one ratio per sample", fmt::format("{} for {}", ratios.size(), conf.size()));
-  Series s;
+void write_confidence_png(const std::string& png, const std::vector<SampleConfidence>& conf, const std::vector<int>& classes,
+                          const std::vector<std::string>& class_names, const std::string& title) {
+  if (conf.size() != classes.size()) fail("report", "one colour class per sample", fmt::format("{} for {}", classes.size(), conf.size()));
+  Series s;  // unnamed: the legend lists the colour classes
   for (size_t i = 0; i < conf.size(); ++i) {
     s.x.push_back(conf[i].audio);
     s.y.push_back(conf[i].visual);
-    s.color_class.push_back(ratios[i].audio > 0 ? 1 : ratios[i].visual > 0 ? 2 : 0);
   }
+  s.color_class = classes;
   ChartStyle st;
   st.title = title;
   st.x_label = "audio model confidence (true class)";
@@ -96,8 +96,16 @@ void write_confidence_png(const std::string& png, const std::vector<SampleConfid
   st.x_max = st.y_max = 1;
   st.width = 700;
   st.height = 640;
-  st.class_names = {"not masked", "audio masked", "visual masked"};
+  st.class_names = class_names;
   write_scatter_chart(png, st, {s}, true);
+}
+
+const std::vector<std::string> kMaskClassNames = {"not masked", "audio masked", "visual masked"};
+
+std::vector<int> mask_classes(const std::vector<MaskRatio>& ratios) {
+  std::vector<int> c;
+  for (const auto& r : ratios) c.push_back(r.audio > 0 ? 1 : r.visual > 0 ? 2 : 0);
+  return c;
 }
 
 }  // namespace avtune

@@ -19,6 +19,7 @@
 #include "avtune/io/state_dict.h"
 #include "avtune/models/classifiers.h"
 #include "avtune/report/chart.h"
+#include "avtune/report/run_figures.h"
 #include "avtune/report/study_report.h"
 #include "avtune/train/fusion_masks.h"
 #include "avtune/train/training_run.h"
@@ -38,16 +39,20 @@ namespace {
 struct Plan {
   EmbeddedDataOptions data;
   double width = 0.25;
-  int64_t batch = 64;
+  int64_t batch = 32;
   int64_t audio_frames = 200, mel_bins = 40, image_size = 32;  // 200 frames hold the longest (2 s) clips
   // Source pre-training in the dead-channel regime (paper §2): SGD with momentum at a high constant
   // rate and weight decay on *every* parameter, BN included (PyTorch's default, which the reference
   // uses). Measured here: visual, 5 epochs of batch 32 (1,875 steps) -> 35% of BN channels with
   // |gamma|,|beta| < 1e-2; with BN excluded from decay, none.
-  int64_t pre_visual_epochs = 5, pre_audio_epochs = 20, pre_batch = 32;
-  double pre_lr = 0.1, pre_visual_wd = 5e-3, pre_audio_wd = 1e-2;  // audio: fewer steps, so more decay per step
-  int64_t ft_epochs = 5, joint_epochs = 5, probe_epochs = 2, s1_epochs = 5, s2_epochs = 5;
-  double ft_lr = 0.01, ft_wd = 1e-4, probe_lr = 0.05;
+  // Audio: at rate 0.1 the spoken words are not learnt at all (chance after 20 epochs, measured); at 0.03
+  // they are (70% test), and the stronger decay makes up for the fewer steps of the smaller set.
+  int64_t pre_visual_epochs = 5, pre_audio_epochs = 30, pre_batch = 32;
+  double pre_lr = 0.1, pre_audio_lr = 0.03, pre_visual_wd = 5e-3, pre_audio_wd = 1e-2;
+  // Fine-tuning: measured on av-fashion from random init, lr 0.01 for 5 epochs reaches only 25% (audio);
+  // lr 0.05 with batch 32 reaches 58% audio / 59% visual in 6 epochs.
+  int64_t ft_epochs = 5, joint_epochs = 5, probe_epochs = 1, s1_epochs = 5, s2_epochs = 5;
+  double ft_lr = 0.05, ft_wd = 1e-4, probe_lr = 0.05;
   double abnormal = 1e-2;  // |gamma| and |beta| threshold this short pre-training reaches (the paper's 1e-10 needs far longer)
 };
 
@@ -159,7 +164,7 @@ class Study {
     return {{"width", plan_.width}, {"batch", plan_.batch}, {"audio_frames", plan_.audio_frames},
             {"mel_bins", plan_.mel_bins}, {"image_size", plan_.image_size},
             {"pre_visual_epochs", plan_.pre_visual_epochs}, {"pre_audio_epochs", plan_.pre_audio_epochs},
-            {"pre_lr", plan_.pre_lr}, {"pre_visual_weight_decay", plan_.pre_visual_wd},
+            {"pre_lr", plan_.pre_lr}, {"pre_audio_lr", plan_.pre_audio_lr}, {"pre_visual_weight_decay", plan_.pre_visual_wd},
             {"pre_audio_weight_decay", plan_.pre_audio_wd}, {"pre_batch", plan_.pre_batch}, {"finetune_epochs", plan_.ft_epochs},
             {"joint_epochs", plan_.joint_epochs}, {"probe_epochs", plan_.probe_epochs},
             {"stage1_epochs", plan_.s1_epochs}, {"stage2_epochs", plan_.s2_epochs}, {"finetune_lr", plan_.ft_lr},
@@ -261,7 +266,7 @@ class Study {
     v.data = {{"root", (fs::path(o_.data_dir) / "fashion-source").string()}, {"format", "image-folder"},
               {"eval_split", "test"}, {"image_size", plan_.image_size}};
     const auto lv = cached(v);
-    auto a = config(out_ / "pretrain" / "audio", plan_.pre_audio_epochs, plan_.pre_lr, plan_.pre_audio_wd, 2);
+    auto a = config(out_ / "pretrain" / "audio", plan_.pre_audio_epochs, plan_.pre_audio_lr, plan_.pre_audio_wd, 2);
     a.schedule.kind = "constant";
     a.batch_size = plan_.pre_batch;
     a.optim.decay_exclude = false;
@@ -595,25 +600,15 @@ class Study {
       if (f.size() < 12) continue;
       kind[f[0]] = f[10] == "0" ? 1 : f[11] == "0" ? 2 : 0;
     }
-    Series s;
-    s.name = "";  // the legend lists the colour classes
+    std::vector<int> classes;
     for (const auto& c : conf) {
-      s.x.push_back(c.audio);
-      s.y.push_back(c.visual);
       const auto it = kind.find(c.name);
-      s.color_class.push_back(it == kind.end() ? -1 : it->second);
+      classes.push_back(it == kind.end() ? -1 : it->second);
     }
-    ChartStyle st;
-    st.title = "Stage 1: mean confidence per training sample";
-    st.x_label = "audio model confidence (true class)";
-    st.y_label = "visual model confidence (true class)";
-    st.x_min = st.y_min = 0;
-    st.x_max = st.y_max = 1;
-    st.width = 700;
-    st.height = 640;
-    st.class_names = {"both modalities informative", "audio is noise only", "frames are blank"};
-    write_scatter_chart((out_ / "figures" / "confidence_scatter.png").string(), st, {s}, true);
-    figures_.push_back({"confidence_scatter.png", st.title,
+    const std::string title = "Stage 1: mean confidence per training sample";
+    write_confidence_png((out_ / "figures" / "confidence_scatter.png").string(), conf, classes,
+                         {"both modalities informative", "audio is noise only", "frames are blank"}, title);
+    figures_.push_back({"confidence_scatter.png", title,
                         "Each training sample's mean true-class confidence over stage-1 epochs (Fig. 4 style); colours "
                         "from the data card."});
   }

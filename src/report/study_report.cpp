@@ -171,10 +171,12 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
            {"audio", "spoken-words", fmt::format("{:.1f}", 100 * num(p["audio"]["test_top1"])),
             fmt::format("{:.0f} s", num(p["audio"]["seconds"]))}});
     if (r.contains("plan"))
-      para(fmt::format("Both trained with SGD (momentum 0.9, batch {}) at a constant rate {} with weight decay on every "
-                       "parameter, BatchNorm included ({} visual, {} audio), for {}/{} epochs: the long, strongly decayed "
-                       "regime in which BatchNorm channels die (paper §2). Fine-tuning runs exclude BN from decay.",
-                       r["plan"].value("pre_batch", 0), num(r["plan"]["pre_lr"]), num(r["plan"]["pre_visual_weight_decay"]),
+      para(fmt::format("Both trained with SGD (momentum 0.9, batch {}) at a constant rate ({} visual, {} audio) with weight "
+                       "decay on every parameter, BatchNorm included ({} visual, {} audio), for {}/{} epochs: the long, "
+                       "strongly decayed regime in which BatchNorm channels die (paper §2). Fine-tuning runs exclude BN "
+                       "from decay.",
+                       r["plan"].value("pre_batch", 0), num(r["plan"]["pre_lr"]), num(r["plan"].value("pre_audio_lr", json())),
+                       num(r["plan"]["pre_visual_weight_decay"]),
                        num(r["plan"]["pre_audio_weight_decay"]), r["plan"].value("pre_visual_epochs", 0),
                        r["plan"].value("pre_audio_epochs", 0)));
   }
@@ -312,7 +314,11 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
       }
     }
   }
-  html += "</body></html>\n";
+  // Marks the body with how many figures decoded, so a headless browser can check them (tests do).
+  html +=
+      "<script>window.addEventListener('load',function(){var i=document.images,n=0;for(var k=0;k<i.length;k++)"
+      "if(i[k].complete&&i[k].naturalWidth>0)n++;document.body.setAttribute('data-figures',n+'/'+i.length);});"
+      "</script>\n</body></html>\n";
   const std::string md_path = (fs::path(dir) / "report.md").string(), html_path = (fs::path(dir) / "report.html").string();
   write_file_atomic(md_path, md);
   write_file_atomic(html_path, html);

@@ -24,14 +24,7 @@ const StateDict& reference() {
   return sd;
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 // Amplitude and phase-free fit of a sinusoid of `hz` to `x` sampled at `rate` (least squares on
 // sin/cos over whole periods), plus the residual's RMS.

@@ -5,18 +5,7 @@ set -u
 AVTUNE=$1
 PY=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0; passes=0
-check() {  # check NAME EXPECTED_RC COMMAND... ; stdout+stderr in $T/out
-  local name=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>&1; local rc=$?
-  if [ "$rc" -ne "$want" ]; then echo "FAIL $name: exit $rc, expected $want"; sed 's/^/  | /' "$T/out" | head -20; fails=$((fails+1)); return 1; fi
-  passes=$((passes+1)); return 0
-}
-contains() {  # contains NAME TEXT
-  if grep -qF -- "$2" "$T/out"; then passes=$((passes+1)); else echo "FAIL $1: output lacks '$2'"; sed 's/^/  | /' "$T/out" | head -20; fails=$((fails+1)); fi
-}
+. "$(dirname "$0")/check_lib.sh"
 
 check help 0 "$AVTUNE" --help
 for c in ckpt bench make-data preprocess diagnose train fust probe eval predict reproduce; do contains "help lists $c" "$c"; done
@@ -81,5 +70,4 @@ if diff -r -q "$T/md-a" "$T/md-b" >/dev/null; then passes=$((passes+1)); else ec
 check bench-small 0 "$AVTUNE" --threads 2 bench model --depth 18 --width 0.125 --batch 2 --audio-frames 64 --mel-bins 32 --image-size 32 --steps 2
 contains "bench prints samples/s" "samples/s"
 
-echo "cli: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli

@@ -4,18 +4,7 @@
 set -u
 AVTUNE=$1
 PY=$2
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0; passes=0
-check() {  # check NAME EXPECTED_RC COMMAND... ; stdout+stderr in $T/out
-  local name=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>&1; local rc=$?
-  if [ "$rc" -ne "$want" ]; then echo "FAIL $name: exit $rc, expected $want"; sed 's/^/  | /' "$T/out" | head -20; fails=$((fails+1)); return 1; fi
-  passes=$((passes+1)); return 0
-}
-contains() {  # contains NAME TEXT
-  if grep -qF -- "$2" "$T/out"; then passes=$((passes+1)); else echo "FAIL $1: output lacks '$2'"; sed 's/^/  | /' "$T/out" | head -20; fails=$((fails+1)); fi
-}
+. "$(dirname "$0")/check_lib.sh"
 
 # A 1.3 s stereo 16-bit wav: different content per channel and a DC offset.
 check make-wav 0 "$PY" -c "
@@ -98,5 +87,4 @@ check too-long-window 1 "$AVTUNE" features "$T/in.wav" --out "$T/x.npy" --frame-
 contains "too short names file" "in.wav"
 if [ -e "$T/x.npy" ]; then echo "FAIL errors left $T/x.npy behind"; fails=$((fails+1)); else passes=$((passes+1)); fi
 
-echo "features: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish features

@@ -5,23 +5,7 @@
 # Usage: test_study.sh path/to/avtune
 set -u
 AVTUNE=$1
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0; passes=0
-check() {  # check NAME EXPECTED_RC COMMAND... ; stdout+stderr in $T/out
-  local name=$1 want=$2; shift 2
-  "$@" >"$T/out" 2>&1; local rc=$?
-  if [ "$rc" -ne "$want" ]; then echo "FAIL $name: exit $rc, expected $want"; sed 's/^/  | /' "$T/out" | tail -20; fails=$((fails+1)); return 1; fi
-  passes=$((passes+1)); return 0
-}
-contains() {  # contains NAME TEXT
-  if grep -qF -- "$2" "$T/out"; then passes=$((passes+1)); else echo "FAIL $1: output lacks '$2'"; sed 's/^/  | /' "$T/out" | tail -20; fails=$((fails+1)); fi
-}
-ok() {  # ok NAME CONDITION...
-  local name=$1; shift
-  if "$@"; then passes=$((passes+1)); else echo "FAIL $name"; fails=$((fails+1)); fi
-}
-is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
+. "$(dirname "$0")/check_lib.sh"
 
 A="$AVTUNE --threads 2 -q"
 D="$T/data"
@@ -91,9 +75,14 @@ figs=$(grep -o 'figures/[A-Za-z0-9_.-]*\.png' "$T/study/report.md" "$T/study/rep
 ok "the report names figures" [ -n "$figs" ]
 for f in $figs; do ok "figure $f is a PNG" is_png "$T/study/$f"; done
 ok "html embeds figures" grep -q 'data:image/png;base64,' "$T/study/report.html"
+# Headless Chromium (installed by scripts/setup.sh) opens the report; the page's own script counts the
+# figures that decoded. Offline: the report needs nothing but itself.
+nfig=$(grep -o '<img ' "$T/study/report.html" | wc -l)
+check chromium-opens-report 0 timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+  --user-data-dir="$T/chromium" --virtual-time-budget=5000 --dump-dom "file://$T/study/report.html"
+contains "chromium shows every figure ($nfig)" "data-figures=\"$nfig/$nfig\""
 # A second run reuses every finished stage: no training run starts.
 check reproduce-cached 0 $AVTUNE --threads 2 reproduce --quick --seeds 1 --data "$D" --out "$T/study"
 if grep -q "avtune reproduce: run " "$T/out"; then echo "FAIL reproduce re-ran a finished stage"; fails=$((fails+1)); else passes=$((passes+1)); fi
 
-echo "study: $passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish study

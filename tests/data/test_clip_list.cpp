@@ -10,14 +10,7 @@ using namespace avtune;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 TEST(ClipList, KineticsSoundsListWithAndWithoutClassNames) {
   test::TempDir d;

@@ -14,14 +14,7 @@ using py::Kind;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 TEST(Pth, PlainDict) {
   auto sd = load_weights(test::fixture("plain_dict.pth"));

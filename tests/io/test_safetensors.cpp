@@ -11,14 +11,7 @@ using namespace avtune;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 void write_raw(const std::string& path, const std::string& header, const std::string& data) {
   std::ofstream out(path, std::ios::binary);

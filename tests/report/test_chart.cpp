@@ -75,14 +75,7 @@ Image read_png_rgb(const std::string& path) {
   return out;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 // Whether p is c blended over white (the same opacity in every channel that c moves far from white).
 bool tint_of(Rgb p, Rgb c) {

@@ -15,14 +15,7 @@ using namespace avtune;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 std::vector<int> eval(int n, int t) { return sample_frame_indices(n, t, FrameSamplingMode::Eval); }
 

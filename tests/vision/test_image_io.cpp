@@ -15,16 +15,7 @@ using namespace avtune;
 
 namespace {
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("non-avtune exception: ") + e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 std::string vision_fixture(const std::string& name) { return test::fixture("vision/" + name); }
 

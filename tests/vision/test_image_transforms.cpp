@@ -22,14 +22,7 @@ constexpr double kMaxDifferingFraction = 1e-3;
 // After ToTensor + Normalize, one level is 1 / (255 * std) <= 1 / (255 * 0.224).
 constexpr double kNormalizedLevel = 1.0 / (255.0 * 0.224);
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "no error";
-}
+using test::error_of;
 
 const StateDict& fixtures() {
   static const StateDict sd = load_weights(test::fixture("vision/transforms.pth"));

@@ -23,8 +23,12 @@ void write_alpha_png(const std::string& png, const std::vector<std::string>& bn_
 // with `compare`, both diagnoses side by side (Fig. 2a style).
 void write_diagnosis_png(const std::string& png, const Diagnosis& d, const Diagnosis* compare = nullptr);
 
-// Mean audio vs visual confidence per sample, coloured by which modality the ratios mask (Fig. 4 style).
-void write_confidence_png(const std::string& png, const std::vector<SampleConfidence>& conf,
-                          const std::vector<MaskRatio>& ratios, const std::string& title);
+// Mean audio vs visual confidence per sample (Fig. 4 style), coloured by `classes[i]` (an index into
+// `class_names`; negative: gray).
+void write_confidence_png(const std::string& png, const std::vector<SampleConfidence>& conf, const std::vector<int>& classes,
+                          const std::vector<std::string>& class_names, const std::string& title);
+// Colour classes for write_confidence_png: 0 not masked, 1 audio masked, 2 visual masked.
+std::vector<int> mask_classes(const std::vector<MaskRatio>& ratios);
+extern const std::vector<std::string> kMaskClassNames;
 
 }  // namespace avtune

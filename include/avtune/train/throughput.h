@@ -3,6 +3,7 @@
 // inputs of given shapes: the model-only part of the paper-shape benchmark.
 #include <c10/core/Device.h>
 
+#include <cstdint>
 #include <string>
 
 namespace avtune {
@@ -25,5 +26,19 @@ struct StepBenchResult {
 };
 
 StepBenchResult bench_av_train_step(const StepBenchConfig& cfg, const c10::Device& device);
+
+// End to end from files: the audio-visual training loop on the train split of a Kinetics-Sounds
+// layout data set (wav -> fbank, JPEG -> RandomResizedCrop/flip, loader threads, collate, step).
+// Times `steps` batches after `warmup` ones, wall clock including every wait for data.
+struct EndToEndBenchConfig {
+  std::string root;  // ks layout with train_1fps_path.txt
+  int depth = 18;
+  double width = 1.0;
+  int64_t batch = 4, audio_frames = 1024, mel_bins = 128, clip_frames = 3, image_size = 224;
+  int workers = 2;
+  int warmup = 2, steps = 10;
+  uint64_t seed = 0;
+};
+StepBenchResult bench_av_train_end_to_end(const EndToEndBenchConfig& cfg, const c10::Device& device);
 
 }  // namespace avtune

@@ -1,0 +1,19 @@
+#pragma once
+// A process-wide memo of decoded images (read_image): the study trains dozens of models on the same
+// small frames, and decoding them again each epoch cost more than the visual encoder's step.
+#include <torch/torch.h>
+
+#include <cstddef>
+#include <string>
+
+namespace avtune {
+
+// read_image through the cache. The returned uint8 (3, H, W) tensor is shared: callers must not modify it.
+torch::Tensor cached_read_image(const std::string& path);
+
+// Memory cap (default 1 GiB, or $AVTUNE_IMAGE_CACHE_MB; 0 disables). Images beyond it are not kept.
+void set_image_cache_limit(size_t bytes);
+size_t image_cache_bytes();
+void clear_image_cache();
+
+}  // namespace avtune
