@@ -138,6 +138,8 @@ class Study {
     StudyResult r;
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     results_["seconds"] = r.seconds;
+    results_["runs_trained_now"] = runs_;
+    results_["runs_total"] = runs_total_;
     results_["quick"] = o_.quick;
     results_["seeds"] = o_.seeds;
     results_["plan"] = plan_json();
@@ -241,6 +243,7 @@ class Study {
 
   // A finished run is read back; an interrupted one resumed; a missing one trained.
   RunLog cached(TrainConfig cfg) {
+    ++runs_total_;
     const fs::path dir(cfg.out_dir);
     if (fs::exists(dir / RunFiles::kLast)) {
       RunLog done = read_run(dir.string());
@@ -510,12 +513,13 @@ class Study {
   void fusion_tuning() {
     const fs::path root = out_ / "fust";
     std::map<std::string, std::map<std::string, std::vector<float>>> conf;
+    std::map<std::string, double> stage1_top1;  // each modality alone: how hard the target set is
     for (const std::string mod : {"audio", "visual"}) {
       auto c = config(root / "stage1" / mod, plan_.s1_epochs, plan_.ft_lr, plan_.ft_wd, 400);
       c.model = {{"modality", mod}, {"width", plan_.width}, {"init", mod == "audio" ? audio_source() : visual_source()}};
       c.data = av_data();
       c.record_confidences = true;
-      cached(c);
+      stage1_top1[mod] = cached(c).last;
       conf[mod] = read_epoch_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
     }
     auto ds = open_dataset(dataset_spec_from(resolved_data(av_data()), Modality::AV), "train", false);
@@ -569,7 +573,7 @@ class Study {
       rows.push_back({{"arm", arm.name}, {"masks", summary}, {"joint_top1", to_json(mean_std(acc))},
                       {"probe_audio", to_json(mean_std(pa))}, {"probe_visual", to_json(mean_std(pv))}, {"per_seed", acc}});
     }
-    results_["fust"] = {{"rows", rows}, {"samples", joined.size()},
+    results_["fust"] = {{"rows", rows}, {"samples", joined.size()}, {"stage1_top1", stage1_top1},
                         {"rule", {{"tau", sym.tau}, {"eta", sym.eta_audio}, {"rho", sym.rho_audio}}}};
   }
 
@@ -620,7 +624,7 @@ class Study {
   std::vector<StudyFigure> figures_;
   std::map<std::string, Diagnosis> source_diag_;
   std::map<std::string, std::pair<double, double>> stats_;  // data set -> fbank (mean, std)
-  int runs_ = 0;
+  int runs_ = 0, runs_total_ = 0;  // training runs trained by this invocation / in the study
 };
 
 }  // namespace

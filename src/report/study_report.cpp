@@ -152,10 +152,11 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
   };
 
   para(fmt::format("avtune's small-scale reproduction of \"Revisiting Pre-training in Audio-Visual Learning\" (Feng, Xia, Hu, "
-                   "2023) on the embedded default data ({}). {} seed(s) per compared run; {} in all. Accuracies are test "
-                   "top-1 in % after the last epoch (no selection on the test split), mean ± sample std over seeds.",
-                   r.value("data_dir", std::string("?")), r.value("seeds", 0),
-                   fmt::format("{:.1f} min", r.value("seconds", 0.0) / 60)));
+                   "2023) on the embedded default data ({}). {} seed(s) per compared run; {} training runs, {} of them "
+                   "trained by this invocation in {:.1f} min (the others reused from an earlier one). Accuracies are "
+                   "test top-1 in % after the last epoch (no selection on the test split), mean ± sample std over seeds.",
+                   r.value("data_dir", std::string("?")), r.value("seeds", 0), r.value("runs_total", 0),
+                   r.value("runs_trained_now", 0), r.value("seconds", 0.0) / 60));
   heading("Summary");
   {
     Block list{Block::List, "", {}, "", ""};
@@ -183,8 +184,9 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
   if (r.contains("diagnosis")) {
     heading("Dead channels in the source models");
     std::vector<std::vector<std::string>> rows = {{"encoder", "channels with γ and β near 0 (share below each threshold)", "channels dead on the target data"}};
-    for (auto it = r["diagnosis"].begin(); it != r["diagnosis"].end(); ++it) {
-      const auto& d = it.value();
+    for (const char* key : {"visual_source", "after_audio_from_visual", "audio_source", "after_visual_from_audio"}) {
+      if (!r["diagnosis"].contains(key)) continue;
+      const auto& d = r["diagnosis"][key];
       int64_t ch = 0, dead = 0;
       for (const auto& l : d.value("layers", json::array())) {
         ch += l.value("channels", int64_t{0});
@@ -194,7 +196,7 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
       const auto ratios = d.value("total_abnormal_ratio", json::array()), th = d.value("abs_thresholds", json::array());
       for (size_t k = 0; k < ratios.size() && k < th.size(); ++k)
         ab += (ab.empty() ? "" : ", ") + fmt::format("{:.1f}% at {:g}", 100 * num(ratios[k]), num(th[k]));
-      rows.push_back({d.value("label", it.key()), ab, ch ? fmt::format("{:.1f}% ({} of {})", 100.0 * dead / ch, dead, ch) : "n/a"});
+      rows.push_back({d.value("label", std::string(key)), ab, ch ? fmt::format("{:.1f}% ({} of {})", 100.0 * dead / ch, dead, ch) : "n/a"});
     }
     table(rows);
     figure("diagnosis_audio_from_visual.png");
@@ -233,6 +235,10 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
     }
     table(rows);
     const auto& rule = r["fust"]["rule"];
+    if (r["fust"].contains("stage1_top1"))
+      para(fmt::format("Stage 1 alone (each encoder from its same-modality source model): audio {:.1f}%, visual {:.1f}% "
+                       "test top-1 — the difficulty of each modality of av-fashion.",
+                       100 * num(r["fust"]["stage1_top1"]["audio"]), 100 * num(r["fust"]["stage1_top1"]["visual"])));
     para(fmt::format("Stage 2 starts both encoders from stage 1 in every arm. Rule parameters (not released by the paper; "
                      "ours): τ = {}, η = {}, ρ = {}.",
                      num(rule["tau"]), num(rule["eta"]), num(rule["rho"])));
