@@ -83,14 +83,16 @@ void BasicBlockImpl::set_observer(const BnObserver* obs, std::string prefix) {
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
   auto out = norm(bn1, bn1_addition, fusion_weight1, conv1(x));
   if (observer_) (*observer_)(prefix_ + "bn1", out);
-  out = norm(bn2, bn2_addition, fusion_weight2, conv2(torch::relu(out)));
+  // In-place ReLU and residual add, as torchvision: BN's backward does not need its output, and each
+  // avoided activation-sized allocation is measurable at the paper's shapes (page faults on every step).
+  out = norm(bn2, bn2_addition, fusion_weight2, conv2(torch::relu_(out)));
   if (observer_) (*observer_)(prefix_ + "bn2", out);
   torch::Tensor identity = x;
   if (downsample) {
     identity = norm(ds_bn, ds_addition, ds_fusion_weight, ds_conv(x));
     if (observer_) (*observer_)(prefix_ + "downsample.1", identity);
   }
-  return torch::relu(out + identity);
+  return torch::relu_(out.add_(identity));
 }
 
 ResNetEncoderImpl::ResNetEncoderImpl(const ResNetConfig& cfg) : cfg_(cfg) {
@@ -148,7 +150,7 @@ torch::Tensor ResNetEncoderImpl::forward(torch::Tensor x) {
   }
   x = norm(bn1, bn1_addition, fusion_weight, conv1(x));
   if (observer_) (*observer_)("bn1", x);
-  x = maxpool(torch::relu(x));
+  x = maxpool(torch::relu_(x));
   return layer4->forward(layer3->forward(layer2->forward(layer1->forward(x))));
 }
 
