@@ -14,12 +14,8 @@
 namespace avtune::cli {
 
 namespace {
-nlohmann::json run_reference(const StepBenchConfig& c, int threads, const std::string& python, const std::string& script) {
-  const std::string cmd = fmt::format(
-      "'{}' '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} --image-size {} "
-      "--classes {} --warmup {} --steps {} --threads {} --seed {}",
-      python, script, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames, c.image_size, c.classes,
-      c.warmup, c.steps, threads, c.seed);
+// Runs a reference script and returns the JSON object on the last line of its output.
+nlohmann::json run_json_command(const std::string& cmd, const std::string& what) {
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) fail("bench", "the PyTorch reference to start", cmd);
   std::string out;
@@ -28,28 +24,27 @@ nlohmann::json run_reference(const StepBenchConfig& c, int threads, const std::s
   const int rc = pclose(p);
   auto brace = out.rfind('{');
   if (rc != 0 || brace == std::string::npos)
-    fail("bench", "the PyTorch reference (" + python + " with torch and torchvision) to succeed", "exit status " + std::to_string(rc) + ": " + out);
+    fail("bench", "the PyTorch reference (" + what + ") to succeed", "exit status " + std::to_string(rc) + ": " + out);
   return nlohmann::json::parse(out.substr(brace));
+}
+
+nlohmann::json run_reference(const StepBenchConfig& c, int threads, const std::string& python, const std::string& script) {
+  return run_json_command(
+      fmt::format("'{}' '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} "
+                  "--image-size {} --classes {} --warmup {} --steps {} --threads {} --seed {}",
+                  python, script, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames, c.image_size,
+                  c.classes, c.warmup, c.steps, threads, c.seed),
+      python + " with torch and torchvision");
 }
 
 nlohmann::json run_e2e_reference(const EndToEndBenchConfig& c, int threads, const std::string& python,
                                  const std::string& script) {
-  const std::string cmd = fmt::format(
-      "'{}' '{}' --root '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} "
-      "--image-size {} --workers {} --warmup {} --steps {} --threads {} --seed {}",
-      python, script, c.root, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames, c.image_size,
-      c.workers, c.warmup, c.steps, threads, c.seed);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) fail("bench", "the PyTorch reference to start", cmd);
-  std::string out;
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
-  const int rc = pclose(p);
-  auto brace = out.rfind('{');
-  if (rc != 0 || brace == std::string::npos)
-    fail("bench", "the PyTorch reference (" + python + " with torch, torchaudio, torchvision, PIL) to succeed",
-         "exit status " + std::to_string(rc) + ": " + out);
-  return nlohmann::json::parse(out.substr(brace));
+  return run_json_command(
+      fmt::format("'{}' '{}' --root '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} "
+                  "--image-size {} --workers {} --warmup {} --steps {} --threads {} --seed {}",
+                  python, script, c.root, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames,
+                  c.image_size, c.workers, c.warmup, c.steps, threads, c.seed),
+      python + " with torch, torchaudio, torchvision and PIL");
 }
 }  // namespace
 

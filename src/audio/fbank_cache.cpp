@@ -2,26 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
-#include <mutex>
-#include <unordered_map>
+
+#include "avtune/util/memo_cache.h"
 
 namespace avtune {
 
 namespace {
 
-struct Cache {
-  std::mutex mu;
-  std::unordered_map<std::string, torch::Tensor> entries;
-  size_t bytes = 0;
-  size_t limit = [] {
-    const char* env = std::getenv("AVTUNE_FBANK_CACHE_MB");
-    return env ? static_cast<size_t>(std::strtoull(env, nullptr, 10)) << 20 : size_t{1} << 30;
-  }();
-};
-
-Cache& cache() {
-  static Cache c;
+MemoCache<torch::Tensor>& cache() {
+  static MemoCache<torch::Tensor> c("AVTUNE_FBANK_CACHE_MB", size_t{1} << 30);
   return c;
 }
 
@@ -39,36 +28,14 @@ std::string signature(const AudioInputOptions& o) {
 }  // namespace
 
 torch::Tensor cached_fbank_input(const std::string& path, const AudioInputOptions& opts) {
-  auto& c = cache();
   if (opts.fbank.dither > 0 || opts.fbank.vtln_warp != 1.0) return load_fbank_input(path, opts);
-  const std::string key = path + '\n' + signature(opts);
-  {
-    std::lock_guard<std::mutex> lock(c.mu);
-    if (c.limit == 0) return load_fbank_input(path, opts);
-    const auto it = c.entries.find(key);
-    if (it != c.entries.end()) return it->second;
-  }
-  auto t = load_fbank_input(path, opts);  // outside the lock: loaders run in parallel
-  const size_t n = static_cast<size_t>(t.numel()) * t.element_size();
-  std::lock_guard<std::mutex> lock(c.mu);
-  if (c.bytes + n <= c.limit && c.entries.emplace(key, t).second) c.bytes += n;
-  return t;
+  return cache().get(
+      path + '\n' + signature(opts), [&] { return load_fbank_input(path, opts); },
+      [](const torch::Tensor& t) { return static_cast<size_t>(t.numel()) * t.element_size(); });
 }
 
-void set_fbank_cache_limit(size_t bytes) {
-  std::lock_guard<std::mutex> lock(cache().mu);
-  cache().limit = bytes;
-}
-
-size_t fbank_cache_bytes() {
-  std::lock_guard<std::mutex> lock(cache().mu);
-  return cache().bytes;
-}
-
-void clear_fbank_cache() {
-  std::lock_guard<std::mutex> lock(cache().mu);
-  cache().entries.clear();
-  cache().bytes = 0;
-}
+void set_fbank_cache_limit(size_t bytes) { cache().set_limit(bytes); }
+size_t fbank_cache_bytes() { return cache().bytes(); }
+void clear_fbank_cache() { cache().clear(); }
 
 }  // namespace avtune

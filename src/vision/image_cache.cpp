@@ -1,60 +1,25 @@
 #include "avtune/vision/image_cache.h"
 
-#include <cstdlib>
-#include <mutex>
-#include <unordered_map>
-
+#include "avtune/util/memo_cache.h"
 #include "avtune/vision/image_io.h"
 
 namespace avtune {
 
 namespace {
-
-struct Cache {
-  std::mutex mu;
-  std::unordered_map<std::string, torch::Tensor> entries;
-  size_t bytes = 0;
-  size_t limit = [] {
-    const char* env = std::getenv("AVTUNE_IMAGE_CACHE_MB");
-    return env ? static_cast<size_t>(std::strtoull(env, nullptr, 10)) << 20 : size_t{1} << 30;
-  }();
-};
-
-Cache& cache() {
-  static Cache c;
+MemoCache<torch::Tensor>& cache() {
+  static MemoCache<torch::Tensor> c("AVTUNE_IMAGE_CACHE_MB", size_t{1} << 30);
   return c;
 }
-
 }  // namespace
 
 torch::Tensor cached_read_image(const std::string& path) {
-  auto& c = cache();
-  {
-    std::lock_guard<std::mutex> lock(c.mu);
-    const auto it = c.entries.find(path);
-    if (it != c.entries.end()) return it->second;
-  }
-  auto img = read_image(path);  // outside the lock: loaders decode in parallel
-  const size_t n = static_cast<size_t>(img.numel()) * img.element_size();
-  std::lock_guard<std::mutex> lock(c.mu);
-  if (c.bytes + n <= c.limit && c.entries.emplace(path, img).second) c.bytes += n;
-  return img;
+  return cache().get(
+      path, [&] { return read_image(path); },
+      [](const torch::Tensor& t) { return static_cast<size_t>(t.numel()) * t.element_size(); });
 }
 
-void set_image_cache_limit(size_t bytes) {
-  std::lock_guard<std::mutex> lock(cache().mu);
-  cache().limit = bytes;
-}
-
-size_t image_cache_bytes() {
-  std::lock_guard<std::mutex> lock(cache().mu);
-  return cache().bytes;
-}
-
-void clear_image_cache() {
-  std::lock_guard<std::mutex> lock(cache().mu);
-  cache().entries.clear();
-  cache().bytes = 0;
-}
+void set_image_cache_limit(size_t bytes) { cache().set_limit(bytes); }
+size_t image_cache_bytes() { return cache().bytes(); }
+void clear_image_cache() { cache().clear(); }
 
 }  // namespace avtune
