@@ -247,16 +247,17 @@ EmbeddedDataReport make_embedded_data(const EmbeddedDataOptions& o) {
     fail("make-data", "sizes that fit Fashion-MNIST (60000 train / 10000 test images)", "more");
 
   const auto& spoken = fashion_mnist_spoken();
+  // A split of an image set: how many items, from which images, starting at which index.
+  struct Split {
+    std::string name;
+    int count;
+    const ImageSet* images;
+    const int64_t* index;
+  };
   // ---------------------------------------------------------------- av-fashion
   {
     const fs::path final_root = out / "av-fashion", root = out / ".partial-av-fashion";
     fs::remove_all(root);
-    struct Split {
-      std::string name;
-      int count;
-      const ImageSet* images;
-      const int64_t* index;
-    };
     const Split splits[] = {{"train", o.av_train, &train_images, tr.data()},
                             {"val", o.av_val, &train_images, tr.data() + o.av_train},
                             {"test", o.av_test, &test_images, te.data()}};
@@ -327,12 +328,6 @@ EmbeddedDataReport make_embedded_data(const EmbeddedDataOptions& o) {
   {
     const fs::path final_root = out / "fashion-source", root = out / ".partial-fashion-source";
     fs::remove_all(root);
-    struct Split {
-      std::string name;
-      int count;
-      const ImageSet* images;
-      const int64_t* index;
-    };
     const Split splits[] = {{"train", o.source_train, &train_images, tr.data() + o.av_train + o.av_val},
                             {"test", o.source_test, &test_images, te.data() + o.av_test}};
     for (const auto& sp : splits) {

@@ -312,11 +312,8 @@ class Study {
       auto b = loader.next();
       if (!b) return std::nullopt;
       torch::Tensor x;
-      if (on == Modality::Audio) x = b->audio;
-      else {
-        auto v = b->visual.permute({0, 2, 1, 3, 4});
-        x = v.reshape({v.size(0) * v.size(1), v.size(2), v.size(3), v.size(4)});
-      }
+      int64_t T = 1;
+      x = on == Modality::Audio ? b->audio : clips_to_frames(b->visual, ClipLayout::BCTHW, 3, &T);
       if (x.size(1) != cfg.in_channels) x = cfg.in_channels == 1 ? x.mean(1, true) : x.expand({-1, cfg.in_channels, -1, -1});
       return x.to(device);
     }, d, 512);
