@@ -67,6 +67,7 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   model->add_option("--warmup", c.warmup, "untimed steps first")->capture_default_str();
   model->add_option("--steps", c.steps, "timed steps (median reported)")->capture_default_str();
   model->add_option("--seed", c.seed, "seed")->capture_default_str();
+  model->add_flag("--nchw{false}", c.channels_last, "NCHW layout instead of avtune's channels-last");
   model->add_flag("--reference", reference, "also run the PyTorch reference and print the ratio");
   model->add_option("--python", python, "Python with torch+torchvision for --reference")->capture_default_str();
   model->callback([&g] {
@@ -104,6 +105,7 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   e2e->add_option("--workers", e.workers, "loader threads (PyTorch: worker processes)")->capture_default_str();
   e2e->add_option("--warmup", e.warmup, "untimed batches first")->capture_default_str();
   e2e->add_option("--steps", e.steps, "timed batches")->capture_default_str();
+  e2e->add_flag("--nchw{false}", e.channels_last, "NCHW layout instead of avtune's channels-last");
   e2e->add_flag("--reference", e_reference, "also run the PyTorch pipeline on the same files and print the ratio");
   e2e->add_option("--python", python, "Python with torch, torchaudio, torchvision and PIL")->capture_default_str();
   e2e->callback([&g] {

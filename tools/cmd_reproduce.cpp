@@ -1,10 +1,14 @@
 // avtune reproduce: the paper's whole study on the embedded data, with a report (docs/reproduce.md).
+#include <torch/torch.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 
 #include "avtune/data/embedded_data.h"
 #include "avtune/report/study.h"
+#include "avtune/util/runtime.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -18,11 +22,19 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--seeds", o->seeds, "seeds per compared run")->capture_default_str();
   cmd->add_flag("--fresh", o->fresh, "redo finished stages instead of reusing them");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str();
+  static int parallel = 0;
+  cmd->add_option("--parallel", parallel,
+                  "runs trained side by side, sharing --threads (0 = one per thread on CPU, 1 on a GPU)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->callback([o, &g] {
     apply_runtime(g);
     StudyOptions opts = *o;
     opts.device = g.device;
     opts.quiet = g.quiet;
+    const int threads = torch::get_num_threads();
+    opts.parallel = parallel > 0 ? parallel : (resolve_device(g.device).is_cuda() ? 1 : threads);
+    opts.threads_per_run = std::max(1, threads / opts.parallel);
     if (opts.data_dir.empty()) opts.data_dir = default_data_dir() + (opts.quick ? "-quick" : "");
     if (opts.out_dir.empty()) {
       const std::time_t t = std::time(nullptr);

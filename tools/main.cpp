@@ -2,9 +2,11 @@
 #include <cstdio>
 
 #include "avtune/util/error.h"
+#include "avtune/util/runtime.h"
 #include "cli_common.h"
 
 int main(int argc, char** argv) {
+  avtune::tune_allocator();
   CLI::App app{"avtune: audio-visual learning with pre-trained models (dead-channel diagnosis, ABRi, Fusion Tuning)"};
   app.require_subcommand(1);
   app.fallthrough();

@@ -40,6 +40,8 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set) {
   add_data_flags(cmd, ov, f.data, true, set == ModelFlagSet::Full);
   ov.add(cmd, "--depth", "model", "depth", f.depth, "ResNet depth 18|34 (default 18)");
   ov.add(cmd, "--width", "model", "width", f.width, "width multiplier (default 1.0)");
+  ov.add(cmd, "--channels-last", "model", "channels_last", f.channels_last,
+         "NHWC weights and activations, faster on CPU (default true; false = NCHW, as PyTorch's default)");
   if (set != ModelFlagSet::Stage1)
     ov.add(cmd, "--fusion", "model", "fusion", f.fusion, "av: fusion head concat (the reference) | sum | film | gated")
         ->check(CLI::IsMember({"concat", "sum", "film", "gated"}));

@@ -74,7 +74,7 @@ struct TrainFlags {
          abri_alpha = 0.5, bn_reset_threshold = 1e-6;
   int64_t epochs = 0, batch_size = 0, step_size = 0, eval_every = 1;
   std::vector<int64_t> milestones;
-  bool nesterov = false, decay_exclude = true, resume = false;
+  bool nesterov = false, decay_exclude = true, resume = false, channels_last = true;
   uint64_t seed = 0;
 };
 void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set);

@@ -142,12 +142,21 @@ void ResNetEncoderImpl::set_observer(const BnObserver* obs) {
       (*layers[s])[b]->as<BasicBlock>()->set_observer(obs, "layer" + std::to_string(s + 1) + "." + std::to_string(b) + ".");
 }
 
+void ResNetEncoderImpl::set_channels_last(bool on) {
+  const auto format = on ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+  torch::NoGradGuard no_grad;
+  for (auto& p : parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(format));
+  channels_last_ = on;
+}
+
 torch::Tensor ResNetEncoderImpl::forward(torch::Tensor x) {
   if (x.dim() != 4 || x.size(1) != cfg_.in_channels) {
     std::string got = "shape [";
     for (int64_t i = 0; i < x.dim(); ++i) got += (i ? "," : "") + std::to_string(x.size(i));
     fail("resnet", "input (B, " + std::to_string(cfg_.in_channels) + ", H, W)", got + "]");
   }
+  if (channels_last_) x = x.contiguous(at::MemoryFormat::ChannelsLast);
   x = norm(bn1, bn1_addition, fusion_weight, conv1(x));
   if (observer_) (*observer_)("bn1", x);
   x = maxpool(torch::relu_(x));

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "avtune/analysis/dead_channels.h"
 #include "avtune/data/dataset_spec.h"
@@ -18,6 +19,7 @@
 #include "avtune/io/checkpoint.h"
 #include "avtune/io/state_dict.h"
 #include "avtune/models/classifiers.h"
+#include "avtune/train/run_pool.h"
 #include "avtune/report/chart.h"
 #include "avtune/report/run_figures.h"
 #include "avtune/report/study_report.h"
@@ -75,6 +77,7 @@ struct RunLog {
   double last = std::nan("");
   double seconds = 0;
   json last_eval;
+  bool pending = false;  // queued or waiting, not trained yet (Study::cached)
 };
 
 RunLog read_run(const std::string& dir) {
@@ -114,9 +117,6 @@ MeanStd mean_std(const std::vector<double>& v) {
   return m;
 }
 json to_json(const MeanStd& m) { return {{"mean", m.mean}, {"std", m.std}, {"n", m.n}}; }
-std::string pct(const MeanStd& m) {
-  return m.n > 1 ? fmt::format("{:.1f} ± {:.1f}", 100 * m.mean, 100 * m.std) : fmt::format("{:.1f}", 100 * m.mean);
-}
 
 class Study {
  public:
@@ -139,8 +139,9 @@ class Study {
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     results_["seconds"] = r.seconds;
     results_["runs_trained_now"] = runs_;
-    results_["runs_total"] = runs_total_;
+    results_["runs_total"] = all_runs_.size();
     results_["quick"] = o_.quick;
+    results_["parallel_runs"] = {{"parallel", o_.parallel}, {"threads_per_run", o_.threads_per_run}};
     results_["seeds"] = o_.seeds;
     results_["plan"] = plan_json();
     r.results_json = (out_ / "results.json").string();
@@ -152,11 +153,28 @@ class Study {
   }
 
  private:
+  // A stage's body runs in passes. A pass walks the stage's loops; cached() reads back finished runs and
+  // queues the others (returning a pending RunLog), then the queue is trained side by side (run_pool).
+  // Runs that need another run's checkpoint (probes, stage 2) are queued in the pass after it exists.
+  // The first pass that finds nothing to train is the one whose results count.
   template <typename F>
   void stage(const std::string& name, F f) {
     const auto t0 = std::chrono::steady_clock::now();
     if (!o_.quiet) std::fprintf(stderr, "avtune reproduce: == %s ==\n", name.c_str());
-    f();
+    for (;;) {
+      queue_.clear();
+      waiting_ = false;
+      f();
+      if (queue_.empty() && !waiting_) break;
+      if (queue_.empty()) fail("reproduce", "the runs a stage waits on to be trainable", "a stage that cannot progress");
+      runs_ += static_cast<int>(queue_.size());
+      RunPoolOptions po;
+      po.parallel = o_.parallel;
+      po.threads_per_run = o_.threads_per_run;
+      po.quiet = o_.quiet;
+      po.label = "avtune reproduce";
+      run_pool(std::move(queue_), po);
+    }
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     results_["stage_seconds"].push_back({name, s});  // in running order
     if (!o_.quiet) std::fprintf(stderr, "avtune reproduce: %s done in %s\n", name.c_str(), format_duration(s).c_str());
@@ -241,20 +259,31 @@ class Study {
     return c;
   }
 
-  // A finished run is read back; an interrupted one resumed; a missing one trained.
+  // A finished run is read back; an interrupted one is queued to resume, a missing one to train, and a
+  // pending RunLog returned (see stage()). A run whose init checkpoint does not exist yet waits a pass.
   RunLog cached(TrainConfig cfg) {
-    ++runs_total_;
     const fs::path dir(cfg.out_dir);
+    all_runs_.insert(dir.string());
     if (fs::exists(dir / RunFiles::kLast)) {
       RunLog done = read_run(dir.string());
       if (static_cast<int64_t>(done.top1.size()) >= cfg.epochs) return done;
       cfg.resume = true;
     }
-    ++runs_;
-    if (!o_.quiet) std::fprintf(stderr, "avtune reproduce: run %s\n", dir.string().c_str());
-    run_training(cfg, o_.quiet);
-    return read_run(dir.string());
+    RunLog pending;
+    pending.dir = dir.string();
+    pending.pending = true;
+    for (const char* key : {"init", "audio_init", "visual_init"}) {
+      const std::string init = cfg.model.value(key, std::string("random"));
+      if (init != "random" && !fs::exists(init.substr(0, init.find(':')))) {
+        waiting_ = true;
+        return pending;
+      }
+    }
+    queue_.push_back(cfg);
+    return pending;
   }
+  // True while this pass has queued or deferred runs: their numbers are placeholders.
+  bool pass_pending() const { return !queue_.empty() || waiting_; }
 
   // ---- pre-training
   std::string visual_source() const { return (out_ / "pretrain" / "visual" / RunFiles::kLast).string(); }
@@ -409,6 +438,7 @@ class Study {
         rows.push_back({{"variant", v.name}, {"test_top1", to_json(mean_std(finals))}, {"per_seed", finals}});
       }
       results_["cross_modal"][d.key] = {{"title", d.title}, {"rows", rows}};
+      if (pass_pending()) continue;  // figures and the after-diagnosis once every run is trained
       ChartStyle st;
       st.title = "Cross-modal initialisation: " + d.title;
       st.x_label = "epoch";
@@ -446,6 +476,10 @@ class Study {
 
   // ---- linear probes of a joint model's encoders
   std::pair<double, double> probes(const RunLog& joint, uint64_t seed) {
+    if (joint.pending) {  // an interrupted joint run has a last.pth that is not its last epoch's
+      waiting_ = true;
+      return {std::nan(""), std::nan("")};
+    }
     const std::string ckpt = (fs::path(joint.dir) / RunFiles::kLast).string();
     double out[2];
     int k = 0;
@@ -483,6 +517,7 @@ class Study {
                       {"probe_audio", to_json(mean_std(pa))}, {"probe_visual", to_json(mean_std(pv))}});
     }
     results_["joint"] = {{"visual_init", "same-modality pre-trained (visual source)"}, {"rows", rows}};
+    if (pass_pending()) return;
     std::vector<std::string> cats = {"random", "other-modality", "same-modality"};
     std::vector<Series> groups(3);
     groups[0].name = "joint model";
@@ -517,8 +552,10 @@ class Study {
       c.data = av_data();
       c.record_confidences = true;
       stage1_top1[mod] = cached(c).last;
-      conf[mod] = read_epoch_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
     }
+    if (pass_pending()) return;  // stage 2 needs stage 1's confidences and checkpoints
+    for (const std::string mod : {"audio", "visual"})
+      conf[mod] = read_epoch_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
     auto ds = open_dataset(dataset_spec_from(resolved_data(av_data()), Modality::AV), "train", false);
     std::map<std::string, int64_t> labels;
     for (size_t i = 0; i < ds->size(); ++i) labels[ds->name_of(i)] = ds->label_of(i);
@@ -621,7 +658,10 @@ class Study {
   std::vector<StudyFigure> figures_;
   std::map<std::string, Diagnosis> source_diag_;
   std::map<std::string, std::pair<double, double>> stats_;  // data set -> fbank (mean, std)
-  int runs_ = 0, runs_total_ = 0;  // training runs trained by this invocation / in the study
+  int runs_ = 0;                   // training runs trained by this invocation
+  std::set<std::string> all_runs_;  // every run directory of the study
+  std::vector<TrainConfig> queue_;  // this pass's runs to train
+  bool waiting_ = false;            // this pass deferred a run to the next
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "avtune/data/dataset_spec.h"
 #include "avtune/data/loader.h"
 #include "avtune/models/classifiers.h"
+#include "avtune/models/memory_format.h"
 #include "avtune/util/error.h"
 
 namespace avtune {
@@ -17,6 +18,7 @@ StepBenchResult bench_av_train_step(const StepBenchConfig& cfg, const c10::Devic
   torch::manual_seed(cfg.seed);
   AVClassifier model(ResNetConfig{cfg.depth, 1, cfg.width}, ResNetConfig{cfg.depth, 3, cfg.width}, cfg.classes);
   model->to(device);
+  set_channels_last(*model, cfg.channels_last);
   model->train();
   torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
   auto opts = torch::TensorOptions().device(device);
@@ -60,6 +62,7 @@ StepBenchResult bench_av_train_end_to_end(const EndToEndBenchConfig& cfg, const 
     fail("bench", std::to_string(need) + " training clips for the requested steps", std::to_string(ds->size()), {cfg.root});
   AVClassifier model(ResNetConfig{cfg.depth, 1, cfg.width}, ResNetConfig{cfg.depth, 3, cfg.width}, classes);
   model->to(device);
+  set_channels_last(*model, cfg.channels_last);
   model->train();
   torch::optim::SGD opt(model->parameters(), torch::optim::SGDOptions(1e-3).momentum(0.9));
   LoaderOptions lo;

@@ -260,7 +260,10 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
       step = ck.step;
       res.best_top1 = sched.value("best_top1", -1.0);
       res.best_epoch = sched.value("best_epoch", int64_t{0});
-      if (ck.cpu_rng_state.defined()) restore_cpu_rng(ck.cpu_rng_state);
+      if (ck.cpu_rng_state.defined()) {
+        std::lock_guard<std::mutex> rng_lock(global_rng_mutex());
+        restore_cpu_rng(ck.cpu_rng_state);
+      }
       res.log = read_jsonl((dir / RunFiles::kMetrics).string(), start_epoch);
       if (cfg.record_confidences) conf = read_confidences((dir / RunFiles::kConfidences).string(), start_epoch);
       if (cfg.progress)

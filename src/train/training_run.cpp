@@ -10,6 +10,8 @@
 #include "avtune/models/bn_reset.h"
 #include "avtune/models/classifiers.h"
 #include "avtune/models/model_factory.h"
+#include "avtune/models/memory_format.h"
+#include "avtune/util/runtime.h"
 #include "avtune/report/run_figures.h"
 #include "avtune/train/fusion_masks.h"
 #include "avtune/train/linear_probe.h"
@@ -83,6 +85,7 @@ json resolved_model(json m) {
   return with_defaults(std::move(m), {{"modality", ""},
                                       {"depth", 18},
                                       {"width", 1.0},
+                                      {"channels_last", true},
                                       {"init", "random"},
                                       {"audio_init", "random"},
                                       {"visual_init", "random"},
@@ -161,6 +164,8 @@ std::shared_ptr<torch::nn::Module> build_run_model(const json& m, Modality modal
       if (fresh) note(fmt::format("{} encoder: ABRi {} mode, alpha {:g}", slot.what, field<std::string>(m, "abri", "model"), abri.alpha));
     }
   }
+  // After loading and ABRi: every 4-D weight, the twins' mixing weights included, takes the layout.
+  set_channels_last(*model, m.value("channels_last", true));
   return model;
 }
 
@@ -191,11 +196,16 @@ RunOutcome run_training(TrainConfig cfg, bool quiet) {
          std::to_string(out.classes) + " vs " + std::to_string(eval_ds->class_names().size()) + " (or another order)");
   cfg.model["classes"] = out.classes;
 
-  torch::manual_seed(cfg.seed);
   std::string log;
-  auto net = build_run_model(cfg.model, modality, out.classes, /*fresh=*/!cfg.resume, &log);
+  std::shared_ptr<torch::nn::Module> net;
+  std::unique_ptr<ModelAdapter> adapter;
+  {
+    std::lock_guard<std::mutex> rng_lock(global_rng_mutex());
+    torch::manual_seed(cfg.seed);
+    net = build_run_model(cfg.model, modality, out.classes, /*fresh=*/!cfg.resume, &log);
+    adapter = run_adapter(net, cfg.model);
+  }
   if (!quiet && !log.empty()) std::fprintf(stderr, "%s", log.c_str());
-  auto adapter = run_adapter(net, cfg.model);
 
   SampleTransform transform;
   const auto mask_file = field<std::string>(cfg.data, "mask_file", "data");

@@ -2,11 +2,34 @@
 
 #include <torch/torch.h>
 
+#include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <thread>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "avtune/util/error.h"
 
 namespace avtune {
+
+bool tune_allocator() {
+#if defined(__GLIBC__)
+  const char* opt_out = std::getenv("AVTUNE_SYSTEM_MALLOC");
+  if (opt_out && *opt_out && std::strcmp(opt_out, "0") != 0) return false;
+  // Both or neither: without the trim threshold the heap top would be returned to the system after each step.
+  return mallopt(M_MMAP_MAX, 0) == 1 && mallopt(M_TRIM_THRESHOLD, INT_MAX) == 1;
+#else
+  return false;
+#endif
+}
+
+std::mutex& global_rng_mutex() {
+  static std::mutex mu;
+  return mu;
+}
 
 int configure_threads(int n) {
   if (n <= 0) n = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -122,3 +122,43 @@ TEST(ResNet, InitialisationIsDeterministicForASeed) {
 }
 
 }  // namespace
+
+TEST(ResNet, ChannelsLastMatchesTorchvisionAndKeepsNames) {
+  const auto file = without_fc(load_weights(test::fixture("resnet18_state.pth")));
+  const auto io = find_state_dict(load_pth(test::fixture("resnet18_io.pth")), "io");
+  ResNetEncoder nchw(ResNetConfig{18, 3, 1.0}), nhwc(ResNetConfig{18, 3, 1.0});
+  ASSERT_TRUE(load_state_dict(*nchw, file).clean());
+  ASSERT_TRUE(load_state_dict(*nhwc, file).clean());
+  nhwc->set_channels_last(true);
+  EXPECT_TRUE(nhwc->channels_last());
+  EXPECT_TRUE(nhwc->layer2[0]->as<BasicBlock>()->conv1->weight.is_contiguous(at::MemoryFormat::ChannelsLast));
+  EXPECT_FALSE(nhwc->conv1->weight.is_contiguous());  // really stored NHWC, not just flagged
+  // Names and shapes are the state_dict's, whatever the layout; values are equal.
+  const auto sd = state_dict_of(*nhwc);
+  EXPECT_EQ(sd.keys(), state_dict_of(*nchw).keys());
+  for (const auto& [k, t] : sd.entries()) EXPECT_TRUE(torch::equal(t, file.at(k))) << k;
+
+  const auto x = io.at("input");
+  {
+    torch::NoGradGuard ng;
+    nhwc->eval();
+    const auto feat = nhwc->forward(x);
+    EXPECT_TRUE(feat.is_contiguous(at::MemoryFormat::ChannelsLast));
+    EXPECT_LE(test::max_abs_diff(feat, io.at("feat_eval")), 1e-4);
+  }
+  // Training: same outputs, running statistics and gradients as NCHW, up to summation order.
+  nchw->train();
+  nhwc->train();
+  auto ya = nchw->forward(x), yb = nhwc->forward(x);
+  EXPECT_LE(test::max_abs_diff(yb, io.at("feat_train")), 1e-4);
+  (ya * ya).mean().backward();
+  (yb * yb).mean().backward();
+  EXPECT_LE(test::max_abs_diff(nhwc->bn1->running_var, io.at("bn1_running_var_after")), 1e-5);
+  const auto ga = nchw->layer1[0]->as<BasicBlock>()->conv1->weight.grad();
+  const auto gb = nhwc->layer1[0]->as<BasicBlock>()->conv1->weight.grad();
+  ASSERT_TRUE(gb.defined());
+  EXPECT_LE(test::max_abs_diff(ga, gb), 1e-4 * (1 + ga.abs().max().item<double>()));
+
+  nhwc->set_channels_last(false);
+  EXPECT_TRUE(nhwc->conv1->weight.is_contiguous());
+}

@@ -68,6 +68,11 @@ class ResNetEncoderImpl : public torch::nn::Module {
   AbriMode abri_mode() const { return abri_.mode; }
   // Every BN output during forward() goes to `obs` until cleared with nullptr (not thread-safe).
   void set_observer(const BnObserver* obs);
+  // Channels-last (NHWC) storage of the 4-D weights, and forward() makes its input NHWC. oneDNN then convolves
+  // without reordering activations to and from its blocked layout; BN, ReLU, add and pooling keep the layout.
+  // Results differ from NCHW only by summation order. Parameter names and shapes are unchanged.
+  void set_channels_last(bool on);
+  bool channels_last() const { return channels_last_; }
 
   torch::nn::Conv2d conv1{nullptr};
   torch::nn::BatchNorm2d bn1{nullptr};
@@ -81,6 +86,7 @@ class ResNetEncoderImpl : public torch::nn::Module {
   AbriConfig abri_;
   const BnObserver* observer_ = nullptr;
   int64_t out_channels_ = 0;
+  bool channels_last_ = false;
 };
 TORCH_MODULE(ResNetEncoder);
 

@@ -14,6 +14,8 @@ struct StudyOptions {
   bool fresh = false;    // redo finished stages
   std::string device = "auto";
   int workers = 2;
+  int parallel = 1;         // runs trained side by side (run_pool), each on threads_per_run threads
+  int threads_per_run = 1;
   bool quiet = false;
 };
 

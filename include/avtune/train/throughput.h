@@ -17,6 +17,7 @@ struct StepBenchConfig {
   int64_t classes = 31;
   int warmup = 1, steps = 5;
   uint64_t seed = 0;
+  bool channels_last = true;  // avtune's default layout on CPU; false = NCHW as the PyTorch reference
 };
 
 struct StepBenchResult {
@@ -38,6 +39,7 @@ struct EndToEndBenchConfig {
   int workers = 2;
   int warmup = 2, steps = 10;
   uint64_t seed = 0;
+  bool channels_last = true;
 };
 StepBenchResult bench_av_train_end_to_end(const EndToEndBenchConfig& cfg, const c10::Device& device);
 

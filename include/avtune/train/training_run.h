@@ -18,7 +18,7 @@
 namespace avtune {
 
 // The "data" / "model" sections with every default filled in (what config.json records).
-//   model: modality, depth, width, fusion (av: concat|sum|film|gated), init, audio_init, visual_init, abri (none|batch|channel), abri_alpha,
+//   model: modality, depth, width, channels_last (NHWC layout, default true), fusion (av: concat|sum|film|gated), init, audio_init, visual_init, abri (none|batch|channel), abri_alpha,
 //          bn_reset (none|all|abnormal), bn_reset_threshold, freeze_encoder (linear probe)
 //   data:  root, format, train_split, eval_split, audio_dir, visual_dir, classes_file, frames, image_size,
 //          audio_frames, mel_bins, fbank_mean, fbank_std, mask_file (Fusion Tuning ratios), skip_bad
