@@ -40,15 +40,16 @@ def main():
                      classes=31, warmup=1, steps=5, threads=0, seed=0).items():
         p.add_argument("--" + k.replace("_", "-"), type=int, default=v)
     p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--device", default="cpu")
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = AV(a.depth, a.width, a.classes).train()
+    model = AV(a.depth, a.width, a.classes).train().to(a.device)
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    audio = torch.randn(a.batch, 1, a.audio_frames, a.mel_bins)
-    visual = torch.randn(a.batch, 3, a.clip_frames, a.image_size, a.image_size)
-    labels = torch.randint(a.classes, (a.batch,))
+    audio = torch.randn(a.batch, 1, a.audio_frames, a.mel_bins).to(a.device)
+    visual = torch.randn(a.batch, 3, a.clip_frames, a.image_size, a.image_size).to(a.device)
+    labels = torch.randint(a.classes, (a.batch,)).to(a.device)
     times = []
     for s in range(a.warmup + a.steps):
         t0 = time.perf_counter()
@@ -56,12 +57,12 @@ def main():
         loss = F.cross_entropy(model(audio, visual), labels)
         loss.backward()
         opt.step()
-        loss.item()
+        loss.item()  # synchronises a GPU too
         if s >= a.warmup:
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     print(json.dumps({"seconds_per_step": med, "samples_per_second": a.batch / med,
-                      "threads": torch.get_num_threads(), "torch": torch.__version__}))
+                      "threads": torch.get_num_threads(), "torch": torch.__version__, "device": a.device}))
 
 
 if __name__ == "__main__":

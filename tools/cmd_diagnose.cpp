@@ -5,6 +5,7 @@
 #include "avtune/data/dataset_spec.h"
 #include "avtune/data/loader.h"
 #include "avtune/io/weights_file.h"
+#include "avtune/models/classifiers.h"
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/runtime.h"
 #include "avtune/report/run_figures.h"
@@ -75,8 +76,8 @@ void register_diagnose(CLI::App& app, GlobalOptions& g) {
           auto b = loader.next();
           if (!b) return std::nullopt;
           if (spec.modality == Modality::Audio) return b->audio;
-          auto v = b->visual.permute({0, 2, 1, 3, 4});  // (B, T, 3, H, W) -> frames
-          return v.reshape({v.size(0) * v.size(1), v.size(2), v.size(3), v.size(4)});
+          int64_t T = 1;
+          return clips_to_frames(b->visual, ClipLayout::BCTHW, 3, &T);
         }, target, samples);
       };
       run(sd, d);

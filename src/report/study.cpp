@@ -555,7 +555,7 @@ class Study {
     }
     if (pass_pending()) return;  // stage 2 needs stage 1's confidences and checkpoints
     for (const std::string mod : {"audio", "visual"})
-      conf[mod] = read_epoch_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
+      conf[mod] = read_run_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
     auto ds = open_dataset(dataset_spec_from(resolved_data(av_data()), Modality::AV), "train", false);
     std::map<std::string, int64_t> labels;
     for (size_t i = 0; i < ds->size(); ++i) labels[ds->name_of(i)] = ds->label_of(i);
@@ -609,16 +609,6 @@ class Study {
     }
     results_["fust"] = {{"rows", rows}, {"samples", joined.size()}, {"stage1_top1", stage1_top1},
                         {"rule", {{"tau", sym.tau}, {"eta", sym.eta_audio}, {"rho", sym.rho_audio}}}};
-  }
-
-  static std::map<std::string, std::vector<float>> read_epoch_confidences(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) fail("reproduce", "stage-1 confidences", "no " + path);
-    const json j = json::parse(in);
-    std::map<std::string, std::vector<float>> out;
-    for (const auto& e : j.at("epochs"))
-      for (auto it = e.at("confidence").begin(); it != e.at("confidence").end(); ++it) out[it.key()].push_back(it.value().get<float>());
-    return out;
   }
 
   // Mean audio vs visual confidence per training sample, coloured by what the clip's data card says.

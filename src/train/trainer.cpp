@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -174,6 +175,18 @@ EpochConfidences read_confidences(const std::string& path, int64_t max_epoch) {
   }
   return out;
 }
+
+}  // namespace
+
+std::map<std::string, std::vector<float>> read_run_confidences(const std::string& path) {
+  if (!fs::exists(path)) fail("trainer", "a confidences file (a run trained with record_confidences)", "none", {path});
+  std::map<std::string, std::vector<float>> out;
+  for (const auto& [epoch, per_sample] : read_confidences(path, std::numeric_limits<int64_t>::max()))
+    for (const auto& [name, c] : per_sample) out[name].push_back(c);
+  return out;
+}
+
+namespace {
 
 StateDict cpu_copy(const StateDict& sd) {
   StateDict out;

@@ -35,8 +35,11 @@ TEST(DeadChannels, PlantedRatiosComeBackOut) {
   EXPECT_DOUBLE_EQ(l2->abnormal_ratio[0], 0.0);
   EXPECT_DOUBLE_EQ(l2->abnormal_ratio[1], 0.25);
   EXPECT_DOUBLE_EQ(l2->relative_ratio, 0.25);
-  for (auto& L : d.layers)
-    if (L.name == "layer2.0.bn2") EXPECT_DOUBLE_EQ(L.abnormal_ratio[1], 0.0);
+  for (auto& L : d.layers) {
+    if (L.name == "layer2.0.bn2") {
+      EXPECT_DOUBLE_EQ(L.abnormal_ratio[1], 0.0);
+    }
+  }
   const double total = (4.0 + 8.0) / static_cast<double>([&] {
     int64_t c = 0;
     for (auto& L : d.layers) c += L.channels;

@@ -17,7 +17,11 @@ struct WeightsSource {
   bool strip_wrappers = true;     // drop a DataParallel "module." prefix present on every key
 };
 StateDict load_weights(const WeightsSource& src);
-inline StateDict load_weights(const std::string& path) { return load_weights(WeightsSource{path}); }
+inline StateDict load_weights(const std::string& path) {
+  WeightsSource src;
+  src.path = path;
+  return load_weights(src);
+}
 
 // Format chosen by the extension of `path`: .safetensors, else .pth/.pt/.bin as a torch.save zip.
 void save_weights(const std::string& path, const StateDict& sd);

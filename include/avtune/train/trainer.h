@@ -130,6 +130,10 @@ ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c1
 // Loader options for a run: batch size, seed and workers from the config; shuffled for training.
 LoaderOptions loader_options(const TrainConfig& cfg, bool train);
 
+// A run's confidences.json (record_confidences): per sample name, its true-class confidence in each
+// recorded epoch, in epoch order. Throws avtune::Error naming the file when it is missing or malformed.
+std::map<std::string, std::vector<float>> read_run_confidences(const std::string& path);
+
 // File names inside a run directory.
 struct RunFiles {
   static constexpr const char* kConfig = "config.json";
