@@ -127,22 +127,17 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
     cmd->callback([st, stage1, masks, &g] {
       apply_runtime(g);
       // Stage 1's data and architecture are the defaults: stage 2 trains on the same set.
-      json data = json::object(), model = json::object();
-      const auto saved = fs::path(*stage1) / "audio" / RunFiles::kConfig;
-      if (fs::exists(saved)) {
-        std::ifstream in(saved);
+      json saved = nullptr;
+      const auto saved_path = fs::path(*stage1) / "audio" / RunFiles::kConfig;
+      if (fs::exists(saved_path)) {
+        std::ifstream in(saved_path);
         try {
-          const json c = json::parse(in);
-          data = c.value("data", json::object());
-          for (const char* k : {"depth", "width"})
-            if (c.value("model", json::object()).contains(k)) model[k] = c["model"][k];
+          saved = json::parse(in);
         } catch (const json::exception& e) {
-          fail("fust", "a stage-1 config.json", e.what(), {saved.string()});
+          fail("fust", "a stage-1 config.json", e.what(), {saved_path.string()});
         }
       }
-      const json flags = st->ov.collect();
-      if (flags.contains("data")) data.update(flags["data"]);
-      if (flags.contains("model")) model.update(flags["model"]);
+      auto [data, model] = sections_over_saved(saved, *st);
       data["mask_file"] = *masks;
       model["modality"] = "av";
       model["audio_init"] = stage1_encoder(*stage1, "audio");

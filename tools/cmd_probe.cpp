@@ -23,26 +23,18 @@ void register_probe(CLI::App& app, GlobalOptions& g) {
   cmd->callback([st, ckpt, modality, &g] {
     apply_runtime(g);
     // An avtune checkpoint says which data and architecture it was trained with: those are the defaults.
-    json saved_model = json::object(), saved_data = json::object();
+    json saved = nullptr;
     try {
-      const auto ck = load_checkpoint(*ckpt);
-      const json c = json::parse(ck.config_json);
-      saved_model = c.value("model", json::object());
-      saved_data = c.value("data", json::object());
+      saved = json::parse(load_checkpoint(*ckpt).config_json);
     } catch (const Error&) {
       // plain weights: the flags describe data and architecture
     } catch (const json::exception&) {
     }
-    const json flags = st->ov.collect();
-    json data = saved_data;
-    data["mask_file"] = "";  // a Fusion Tuning mask belongs to the joint run, not to the probe
-    if (flags.contains("data")) data.update(flags["data"]);
-    json model = {{"modality", *modality}, {"init", *ckpt}, {"freeze_encoder", true}, {"abri", "none"}, {"bn_reset", "none"}};
-    for (const char* k : {"depth", "width"})
-      if (saved_model.contains(k)) model[k] = saved_model[k];
-    if (flags.contains("model")) model.update(flags["model"]);
-    if (saved_model.value("abri", std::string("none")) != "none")
+    if (saved.is_object() && saved.value("model", json::object()).value("abri", std::string("none")) != "none")
       fail("probe", "a checkpoint without ABRi twins (probing ABRi models is not supported yet)", "an ABRi model: " + *ckpt);
+    auto [data, model] = sections_over_saved(saved, *st);
+    data["mask_file"] = "";  // a Fusion Tuning mask belongs to the joint run, not to the probe
+    model.update({{"modality", *modality}, {"init", *ckpt}, {"freeze_encoder", true}, {"abri", "none"}, {"bn_reset", "none"}});
     TrainConfig cfg = resolve_flags(*st, g, {{"data", data}, {"model", model}});
     if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir("probe-" + *modality);
     const auto res = run_training(cfg, g.quiet);

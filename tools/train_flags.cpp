@@ -32,6 +32,20 @@ void add_data_flags(CLI::App* cmd, Overrides& ov, DataFlags& d, bool train_split
            "Fusion Tuning: per-sample patch-mask ratios (ratios.csv from `avtune fust masks`) for training");
 }
 
+RunSections sections_over_saved(const json& saved_config, const TrainFlags& f) {
+  RunSections s;
+  if (saved_config.is_object()) {
+    s.data = saved_config.value("data", json::object());
+    const json m = saved_config.value("model", json::object());
+    for (const char* k : {"depth", "width"})
+      if (m.contains(k)) s.model[k] = m[k];
+  }
+  const json flags = f.ov.collect();
+  if (flags.contains("data")) s.data.update(flags["data"]);
+  if (flags.contains("model")) s.model.update(flags["model"]);
+  return s;
+}
+
 void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set) {
   auto& ov = f.ov;
   cmd->add_option("--config", f.config, "JSON file of settings (keys as in config.json); flags override it");

@@ -83,6 +83,14 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set);
 // (a command's own settings, JSON with the same keys) <- global --device/--quiet.
 TrainConfig resolve_flags(const TrainFlags& f, const GlobalOptions& g, const nlohmann::json& extra = nlohmann::json::object());
 
+// The data and model sections of a run built on a saved one (fust stage 2 on stage 1, a probe on its
+// checkpoint): the saved config's data section and architecture (depth, width), then the data and
+// model flags given on the command line. `saved_config` may be null (plain weights: flags only).
+struct RunSections {
+  nlohmann::json data = nlohmann::json::object(), model = nlohmann::json::object();
+};
+RunSections sections_over_saved(const nlohmann::json& saved_config, const TrainFlags& f);
+
 // runs/<timestamp>-<what>
 std::string default_run_dir(const std::string& what);
 

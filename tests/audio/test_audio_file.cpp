@@ -9,20 +9,13 @@
 
 #include "../test_support.h"
 #include "avtune/audio/audio_file.h"
+#include "audio_reference.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/util/error.h"
 
 using namespace avtune;
 
 namespace {
-
-const StateDict& reference() {
-  static const StateDict sd = [] {
-    const auto p = test::fixture("audio/reference.pth");
-    return std::filesystem::exists(p) ? load_weights(p) : StateDict{};
-  }();
-  return sd;
-}
 
 using test::error_of;
 
@@ -48,7 +41,7 @@ TEST(AudioFile, ReadsExactlyWhatTorchaudioLoadReads) {
       {"silence", {16000, 1}}, {"stereo", {16000, 2}},   {"tone44k", {44100, 1}}};
   for (const auto& [name, rate_channels] : expected) {
     SCOPED_TRACE(name);
-    const auto* want = reference().find("wave." + name);
+    const auto* want = test::audio_reference().find("wave." + name);
     ASSERT_NE(want, nullptr) << "reference.pth lacks wave." << name;
     const AudioClip clip = read_audio(test::fixture("audio/" + name + ".wav"));
     EXPECT_EQ(clip.sample_rate, rate_channels.first);

@@ -11,20 +11,13 @@
 #include "../test_support.h"
 #include "avtune/audio/audio_file.h"
 #include "avtune/audio/audio_transforms.h"
+#include "audio_reference.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/util/error.h"
 
 using namespace avtune;
 
 namespace {
-
-const StateDict& reference() {
-  static const StateDict sd = [] {
-    const auto p = test::fixture("audio/reference.pth");
-    return std::filesystem::exists(p) ? load_weights(p) : StateDict{};
-  }();
-  return sd;
-}
 
 using test::error_of;
 
@@ -60,12 +53,12 @@ TEST(AudioTransforms, NormalizeDividesByTwiceTheStd) {
 }
 
 TEST(AudioTransforms, SpecAugmentMatchesTorchaudioMasks) {
-  const auto* input = reference().find("specaug.input");
+  const auto* input = test::audio_reference().find("specaug.input");
   ASSERT_NE(input, nullptr) << "reference.pth lacks specaug.input";
   int masked_some = 0;
   for (int seed = 0; seed < 5; ++seed) {
     SCOPED_TRACE(seed);
-    const auto* want = reference().find("specaug.seed" + std::to_string(seed));
+    const auto* want = test::audio_reference().find("specaug.seed" + std::to_string(seed));
     ASSERT_NE(want, nullptr);
     at::Generator gen = at::detail::createCPUGenerator(seed);
     const auto got = spec_augment(*input, 15, 64, gen);
@@ -94,7 +87,7 @@ TEST(AudioTransforms, SpecAugmentMasksWholeBandsAndFrames) {
 }
 
 TEST(AudioTransforms, LoadFbankInputMatchesTheReferenceLoader) {
-  const auto* want = reference().find("pipeline.speech");
+  const auto* want = test::audio_reference().find("pipeline.speech");
   ASSERT_NE(want, nullptr) << "reference.pth lacks pipeline.speech";
   const auto got = load_fbank_input(test::fixture("audio/speech.wav"));
   ASSERT_EQ(got.sizes(), (std::vector<int64_t>{1, 1024, 128}));
@@ -118,7 +111,7 @@ TEST(AudioTransforms, LoadFbankInputMatchesTheReferenceLoader) {
 TEST(AudioTransforms, LoadFbankInputResamplesAndCuts) {
   // The 22.05 kHz original of the sentence, resampled by libsoxr, against the reference loader on
   // the torchaudio-resampled 16 kHz file: different resamplers, so compare loosely below 7 kHz.
-  const auto* want = reference().find("pipeline.speech");
+  const auto* want = test::audio_reference().find("pipeline.speech");
   ASSERT_NE(want, nullptr);
   const auto got = load_fbank_input(test::fixture("audio/speech_22k.wav"));
   ASSERT_EQ(got.sizes(), (std::vector<int64_t>{1, 1024, 128}));

@@ -14,28 +14,14 @@
 #include "avtune/util/error.h"
 #include "avtune/vision/image_io.h"
 #include "../test_support.h"
+#include "tiny_embedded.h"
 
 using namespace avtune;
 namespace fs = std::filesystem;
 
 namespace {
 
-EmbeddedDataOptions tiny(const std::string& out) {
-  EmbeddedDataOptions o;
-  o.out_dir = out;
-  o.quiet = true;
-  o.av_train = 40;
-  o.av_val = 10;
-  o.av_test = 20;
-  o.source_train = 100;
-  o.source_test = 50;
-  o.words = 30;
-  o.word_train = 2;
-  o.word_test = 1;
-  o.audio_uninformative = 0.2;
-  o.visual_uninformative = 0.2;
-  return o;
-}
+EmbeddedDataOptions tiny(const std::string& out) { return test::tiny_embedded(out); }
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

@@ -12,6 +12,7 @@
 #include "avtune/io/checkpoint.h"
 #include "avtune/train/run_pool.h"
 #include "avtune/train/trainer.h"
+#include "../data/tiny_embedded.h"
 #include "../test_support.h"
 
 using namespace avtune;
@@ -21,16 +22,7 @@ using nlohmann::json;
 namespace {
 
 std::string tiny_av_data(const test::TempDir& d) {
-  EmbeddedDataOptions o;
-  o.out_dir = d.file("data");
-  o.quiet = true;
-  o.av_train = 24;
-  o.av_val = 4;
-  o.av_test = 8;
-  o.source_train = 20;
-  o.source_test = 10;
-  o.word_train = 1;
-  o.word_test = 1;
+  auto o = test::tiny_embedded(d.file("data"));
   make_embedded_data(o);
   return (fs::path(o.out_dir) / "av-fashion").string();
 }
