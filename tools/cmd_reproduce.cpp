@@ -20,6 +20,8 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--out", o->out_dir, "study folder (default runs/reproduce-<timestamp>; an existing one is reused)");
   cmd->add_option("--data", o->data_dir, "embedded data folder (default $AVTUNE_DATA or data/embedded; built when missing)");
   cmd->add_option("--seeds", o->seeds, "seeds per compared run")->capture_default_str();
+  cmd->add_option("--cross-seeds", o->cross_seeds,
+                  "seeds of the cross-modal runs, whose arms differ least (default: --seeds + 2; --seeds with --quick)");
   cmd->add_flag("--fresh", o->fresh, "redo finished stages instead of reusing them");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str();
   static int parallel = 0;
@@ -32,6 +34,7 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
     StudyOptions opts = *o;
     opts.device = g.device;
     opts.quiet = g.quiet;
+    if (opts.cross_seeds == 0) opts.cross_seeds = opts.quick ? opts.seeds : opts.seeds + 2;
     const int threads = torch::get_num_threads();
     opts.parallel = parallel > 0 ? parallel : (resolve_device(g.device).is_cuda() ? 1 : threads);
     opts.threads_per_run = std::max(1, threads / opts.parallel);

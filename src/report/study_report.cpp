@@ -152,10 +152,12 @@ std::pair<std::string, std::string> write_study_report(const std::string& dir, c
   };
 
   para(fmt::format("avtune's small-scale reproduction of \"Revisiting Pre-training in Audio-Visual Learning\" (Feng, Xia, Hu, "
-                   "2023) on the embedded default data ({}). {} seed(s) per compared run; {} training runs, {} of them "
+                   "2023) on the embedded default data ({}). {} seed(s) per compared run ({} for cross-modal initialisation, "
+                   "whose arms differ least); {} training runs, {} of them "
                    "trained by this invocation in {:.1f} min (the others reused from an earlier one). Accuracies are "
                    "test top-1 in % after the last epoch (no selection on the test split), mean ± sample std over seeds.",
-                   r.value("data_dir", std::string("?")), r.value("seeds", 0), r.value("runs_total", 0),
+                   r.value("data_dir", std::string("?")), r.value("seeds", 0),
+                   r.value("cross_seeds", r.value("seeds", 0)), r.value("runs_total", 0),
                    r.value("runs_trained_now", 0), r.value("seconds", 0.0) / 60));
   heading("Summary");
   {

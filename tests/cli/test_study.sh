@@ -71,6 +71,8 @@ check reproduce-quick 0 $AVTUNE --threads 2 -q reproduce --quick --seeds 1 --dat
 contains "reproduce names the report" "report.html"
 ok "report.md" [ -s "$T/study/report.md" ]
 ok "results.json" [ -s "$T/study/results.json" ]
+ok "the first run trained" grep -q '"runs_trained_now": [1-9]' "$T/study/results.json"
+ok "cross-modal seeds default to --seeds with --quick" grep -q '"cross_seeds": 1' "$T/study/results.json"
 figs=$(grep -o 'figures/[A-Za-z0-9_.-]*\.png' "$T/study/report.md" "$T/study/report.html" | sed 's/.*figures/figures/' | sort -u)
 ok "the report names figures" [ -n "$figs" ]
 for f in $figs; do ok "figure $f is a PNG" is_png "$T/study/$f"; done
@@ -83,6 +85,7 @@ check chromium-opens-report 0 timeout 120 chromium --headless --no-sandbox --dis
 contains "chromium shows every figure ($nfig)" "data-figures=\"$nfig/$nfig\""
 # A second run reuses every finished stage: no training run starts.
 check reproduce-cached 0 $AVTUNE --threads 2 reproduce --quick --seeds 1 --data "$D" --out "$T/study"
-if grep -q "avtune reproduce: run " "$T/out"; then echo "FAIL reproduce re-ran a finished stage"; fails=$((fails+1)); else passes=$((passes+1)); fi
+if grep -q "avtune reproduce: training " "$T/out"; then echo "FAIL reproduce re-ran a finished stage"; fails=$((fails+1)); else passes=$((passes+1)); fi
+ok "the second run trained nothing" grep -q '"runs_trained_now": 0' "$T/study/results.json"
 
 finish study

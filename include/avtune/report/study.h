@@ -11,6 +11,7 @@ struct StudyOptions {
   std::string data_dir;  // the embedded data (built when missing)
   bool quick = false;    // smoke-test sizes: tiny data, 1-2 epochs
   int seeds = 3;         // seeds of every compared fine-tuning run
+  int cross_seeds = 0;   // seeds of the cross-modal runs, whose arms differ least (0 = seeds)
   bool fresh = false;    // redo finished stages
   std::string device = "auto";
   int workers = 2;
