@@ -69,5 +69,12 @@ if diff -r -q "$T/md-a" "$T/md-b" >/dev/null; then passes=$((passes+1)); else ec
 # A tiny real benchmark run end to end.
 check bench-small 0 "$AVTUNE" --threads 2 bench model --depth 18 --width 0.125 --batch 2 --audio-frames 64 --mel-bins 32 --image-size 32 --steps 2
 contains "bench prints samples/s" "samples/s"
+# Both benchmarks side by side with the PyTorch reference (tiny shapes, width 1.0 as torchvision has it).
+check bench-reference 0 "$AVTUNE" --threads 2 bench model --batch 2 --audio-frames 64 --mel-bins 32 --image-size 32 --steps 1 --reference
+contains "bench model prints the PyTorch row" "pytorch"
+contains "bench model prints the ratio" "speed-up avtune/pytorch"
+check bench-train-reference 0 "$AVTUNE" --threads 2 bench train --data "$T/md-a/av-fashion" --batch 2 --audio-frames 64 \
+  --mel-bins 32 --image-size 32 --warmup 1 --steps 2 --workers 1 --nchw --reference
+contains "bench train prints the ratio" "speed-up avtune/pytorch"
 
 finish cli
