@@ -1,14 +1,10 @@
 // avtune reproduce: the paper's whole study on the embedded data, with a report (docs/reproduce.md).
-#include <torch/torch.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <ctime>
 #include <memory>
 
 #include "avtune/data/embedded_data.h"
 #include "avtune/report/study.h"
-#include "avtune/util/runtime.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -24,8 +20,7 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
                   "seeds of the cross-modal runs, whose arms differ least (default: --seeds + 2; --seeds with --quick)");
   cmd->add_flag("--fresh", o->fresh, "redo finished stages instead of reusing them");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str();
-  static int parallel = 0;
-  cmd->add_option("--parallel", parallel,
+  cmd->add_option("--parallel", o->parallel,
                   "runs trained side by side, sharing --threads (0 = one per thread on CPU, 1 on a GPU)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -34,10 +29,6 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
     StudyOptions opts = *o;
     opts.device = g.device;
     opts.quiet = g.quiet;
-    if (opts.cross_seeds == 0) opts.cross_seeds = opts.quick ? opts.seeds : opts.seeds + 2;
-    const int threads = torch::get_num_threads();
-    opts.parallel = parallel > 0 ? parallel : (resolve_device(g.device).is_cuda() ? 1 : threads);
-    opts.threads_per_run = std::max(1, threads / opts.parallel);
     if (opts.data_dir.empty()) opts.data_dir = default_data_dir() + (opts.quick ? "-quick" : "");
     if (opts.out_dir.empty()) {
       const std::time_t t = std::time(nullptr);

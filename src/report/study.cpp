@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -141,7 +142,7 @@ class Study {
     results_["runs_trained_now"] = runs_;
     results_["runs_total"] = all_runs_.size();
     results_["quick"] = o_.quick;
-    results_["parallel_runs"] = {{"parallel", o_.parallel}, {"threads_per_run", o_.threads_per_run}};
+    results_["parallel_runs"] = {{"parallel", parallel()}, {"threads_per_run", threads_per_run()}};
     results_["seeds"] = o_.seeds;
     results_["cross_seeds"] = cross_seeds();
     results_["plan"] = plan_json();
@@ -170,8 +171,8 @@ class Study {
       if (queue_.empty()) fail("reproduce", "the runs a stage waits on to be trainable", "a stage that cannot progress");
       runs_ += static_cast<int>(queue_.size());
       RunPoolOptions po;
-      po.parallel = o_.parallel;
-      po.threads_per_run = o_.threads_per_run;
+      po.parallel = parallel();
+      po.threads_per_run = threads_per_run();
       po.quiet = o_.quiet;
       po.label = "avtune reproduce";
       run_pool(std::move(queue_), po);
@@ -192,7 +193,13 @@ class Study {
             {"abnormal_threshold", plan_.abnormal}};
   }
 
-  int cross_seeds() const { return o_.cross_seeds > 0 ? o_.cross_seeds : o_.seeds; }
+  int cross_seeds() const { return o_.cross_seeds > 0 ? o_.cross_seeds : o_.quick ? o_.seeds : o_.seeds + 2; }
+  // Runs side by side: by default one per intra-op thread on CPU, one at a time on a GPU.
+  int parallel() const {
+    if (o_.parallel > 0) return o_.parallel;
+    return resolve_device(o_.device).is_cuda() ? 1 : torch::get_num_threads();
+  }
+  int threads_per_run() const { return std::max(1, torch::get_num_threads() / parallel()); }
 
   // ---- data
   std::string av_root() const { return (fs::path(o_.data_dir) / "av-fashion").string(); }
@@ -276,8 +283,8 @@ class Study {
     pending.dir = dir.string();
     pending.pending = true;
     for (const char* key : {"init", "audio_init", "visual_init"}) {
-      const std::string init = cfg.model.value(key, std::string("random"));
-      if (init != "random" && !fs::exists(init.substr(0, init.find(':')))) {
+      const auto init = parse_encoder_init(cfg.model.value(key, std::string("random")));
+      if (!init.random && !fs::exists(init.path)) {
         waiting_ = true;
         return pending;
       }
@@ -663,6 +670,7 @@ StudyResult run_study(const StudyOptions& opts) {
   if (opts.out_dir.empty()) fail("reproduce", "an output folder", "none");
   if (opts.seeds < 1) fail("reproduce", "--seeds >= 1", std::to_string(opts.seeds));
   if (opts.cross_seeds < 0) fail("reproduce", "--cross-seeds >= 0", std::to_string(opts.cross_seeds));
+  if (opts.parallel < 0) fail("reproduce", "--parallel >= 0", std::to_string(opts.parallel));
   Study s(opts);
   return s.run();
 }

@@ -21,7 +21,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-EmbeddedDataOptions tiny(const std::string& out) { return test::tiny_embedded(out); }
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -40,7 +39,7 @@ class EmbeddedData : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
-    report_ = make_embedded_data(tiny(dir_->file("a")));
+    report_ = make_embedded_data(test::tiny_embedded(dir_->file("a")));
   }
   static void TearDownTestSuite() { delete dir_; }
   static test::TempDir* dir_;
@@ -92,7 +91,7 @@ TEST_F(EmbeddedData, LayoutMatchesTheRealDataSets) {
 // Same seed, same bytes is checked across fresh processes in tests/cli/test_cli.sh: eSpeak's output
 // depends on what it spoke before in the same process.
 TEST_F(EmbeddedData, OtherSeedOtherBytes) {
-  auto o2 = tiny(dir_->file("c"));
+  auto o2 = test::tiny_embedded(dir_->file("c"));
   o2.seed = 1;
   make_embedded_data(o2);
   EXPECT_NE(tree(dir_->file("a")), tree(dir_->file("c")));

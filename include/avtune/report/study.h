@@ -11,12 +11,12 @@ struct StudyOptions {
   std::string data_dir;  // the embedded data (built when missing)
   bool quick = false;    // smoke-test sizes: tiny data, 1-2 epochs
   int seeds = 3;         // seeds of every compared fine-tuning run
-  int cross_seeds = 0;   // seeds of the cross-modal runs, whose arms differ least (0 = seeds)
+  int cross_seeds = 0;   // seeds of the cross-modal runs, whose arms differ least (0 = seeds + 2; seeds when quick)
   bool fresh = false;    // redo finished stages
   std::string device = "auto";
   int workers = 2;
-  int parallel = 1;         // runs trained side by side (run_pool), each on threads_per_run threads
-  int threads_per_run = 1;
+  int parallel = 0;         // runs trained side by side (run_pool), sharing the intra-op threads
+                            // (0 = one run per thread on CPU, one at a time on a GPU)
   bool quiet = false;
 };
 
