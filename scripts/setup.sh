@@ -11,8 +11,12 @@ PKGS=(
   # audio, image, video
   libsndfile1-dev libsoxr-dev libavformat-dev libavcodec-dev libavutil-dev
   libswscale-dev libswresample-dev libjpeg62-turbo-dev libpng-dev ffmpeg
-  # CLI, config, logging
-  libcli11-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
+  # the data pipeline's fbank: FFTW3's single-precision FFT (docs/audio.md)
+  libfftw3-dev
+  # CLI, config, formatting
+  libcli11-dev nlohmann-json3-dev libfmt-dev
+  # figures: cairo (anti-aliased PNG, SVG, PDF) with a real font
+  libcairo2-dev fonts-dejavu-core
   # embedded default data
   libespeak-ng-dev espeak-ng-data espeak-ng dataset-fashion-mnist zlib1g-dev
   # tests and benchmarks (python3-torch* serve as the parity reference)

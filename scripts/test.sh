@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Sets up a machine (Debian packages), builds avtune and runs every test. Exits non-zero on any failure.
+# Sets up a machine (Debian packages), builds avtune and runs every test, then builds and tests the
+# core alone (media, embedded data and study switched off). Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-cd build
-ctest --output-on-failure -j "${AVTUNE_TEST_JOBS:-2}" --timeout 900
+(cd build && ctest --output-on-failure -j "${AVTUNE_TEST_JOBS:-2}" --timeout 900)
+bash scripts/test_core.sh

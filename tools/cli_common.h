@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <string>
+#include <vector>
 
 namespace avtune::cli {
 
@@ -26,17 +27,26 @@ struct PartialFailure : std::runtime_error {
 // Applies --threads (called by each subcommand before it does work).
 void apply_runtime(const GlobalOptions& g);
 
+// prefix + local time as YYYYmmdd-HHMMSS + suffix, e.g. timestamped_dir("runs/", "-audio"): the
+// default folder of a run or a study, so runs started at different times never share one.
+std::string timestamped_dir(const std::string& prefix, const std::string& suffix);
+
 void register_ckpt(CLI::App& app, GlobalOptions& g);
 void register_bench(CLI::App& app, GlobalOptions& g);
 void register_features(CLI::App& app, GlobalOptions& g);
 void register_preprocess(CLI::App& app, GlobalOptions& g);
 void register_make_data(CLI::App& app, GlobalOptions& g);
 void register_train(CLI::App& app, GlobalOptions& g);
+void register_eval(CLI::App& app, GlobalOptions& g);
 void register_diagnose(CLI::App& app, GlobalOptions& g);
 void register_fust(CLI::App& app, GlobalOptions& g);
 void register_probe(CLI::App& app, GlobalOptions& g);
 void register_reproduce(CLI::App& app, GlobalOptions& g);
+void register_report(CLI::App& app, GlobalOptions& g);
 void register_fbank_stats(CLI::App& app, GlobalOptions& g);
 void register_planned(CLI::App& app, GlobalOptions& g);
+// Subcommands of a component this build lacks: each exits 2 naming the component and how to get it.
+void register_missing(CLI::App& app, const std::vector<std::string>& names, const std::string& component,
+                      const std::string& needs, const std::string& option);
 
 }  // namespace avtune::cli

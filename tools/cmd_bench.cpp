@@ -3,10 +3,16 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <cstdio>
-#include <torch/torch.h>
+#include <unistd.h>
 
-#include "avtune/train/throughput.h"
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <torch/torch.h>
+#include <vector>
+
+#include "avtune/run/throughput.h"
 #include "avtune/util/error.h"
 #include "avtune/util/runtime.h"
 #include "cli_common.h"
@@ -14,6 +20,43 @@
 namespace avtune::cli {
 
 namespace {
+namespace fs = std::filesystem;
+
+constexpr const char* kScriptsEnv = "AVTUNE_BENCH_SCRIPTS";
+
+// The PyTorch reference scripts ship beside the binary, not at a path compiled into it: the build
+// tree copies them to <build>/share/avtune/bench, an install puts them in <prefix>/share/avtune/bench.
+// $AVTUNE_BENCH_SCRIPTS (e.g. <source>/bench), when set, is searched first.
+std::string find_bench_script(const std::string& name) {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv(kScriptsEnv); env && *env) dirs.emplace_back(env);
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path() / "share" / "avtune" / "bench");         // build tree
+    dirs.push_back(exe.parent_path() / ".." / "share" / "avtune" / "bench");  // <prefix>/bin -> <prefix>/share
+  }
+  std::string tried;
+  for (const auto& d : dirs) {
+    const fs::path p = (d / name).lexically_normal();
+    if (fs::is_regular_file(p)) return p.string();
+    tried += (tried.empty() ? "" : ", ") + p.string();
+  }
+  fail("bench", std::string("the reference script ") + name + " (set " + kScriptsEnv + " to the folder holding it, e.g. <source>/bench)",
+       "not found; looked in " + (tried.empty() ? std::string("no folder") : tried));
+}
+
+struct ModelBench {
+  StepBenchConfig c;
+  bool reference = false;
+  std::string python = AVTUNE_REFERENCE_PYTHON;
+};
+struct TrainBench {
+  EndToEndBenchConfig e;
+  bool reference = false;
+  std::string python = AVTUNE_REFERENCE_PYTHON;
+};
+
 // Runs a reference script and returns the JSON object on the last line of its output.
 nlohmann::json run_json_command(const std::string& cmd, const std::string& what) {
   FILE* p = popen(cmd.c_str(), "r");
@@ -52,10 +95,8 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   auto* bench = app.add_subcommand("bench", "Benchmarks printed side by side with the PyTorch reference");
   bench->require_subcommand(1);
   auto* model = bench->add_subcommand("model", "Audio-visual training step (ResNet encoders + concat head), synthetic inputs");
-  static StepBenchConfig c;
-  static bool reference = false;
-  static std::string python = AVTUNE_REFERENCE_PYTHON;
-  static std::string script = std::string(AVTUNE_SOURCE_DIR) + "/bench/reference_av_step.py";
+  auto mb = std::make_shared<ModelBench>();
+  StepBenchConfig& c = mb->c;
   model->add_option("--depth", c.depth, "ResNet depth 18|34")->capture_default_str();
   model->add_option("--width", c.width, "width multiplier")->capture_default_str();
   model->add_option("--batch", c.batch, "batch size")->capture_default_str();
@@ -68,10 +109,13 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   model->add_option("--steps", c.steps, "timed steps (median reported)")->capture_default_str();
   model->add_option("--seed", c.seed, "seed")->capture_default_str();
   model->add_flag("--nchw{false}", c.channels_last, "NCHW layout instead of avtune's channels-last");
-  model->add_flag("--reference", reference, "also run the PyTorch reference and print the ratio");
-  model->add_option("--python", python, "Python with torch+torchvision for --reference")->capture_default_str();
-  model->callback([&g] {
+  model->add_flag("--reference", mb->reference, "also run the PyTorch reference and print the ratio");
+  model->add_option("--python", mb->python, "Python with torch+torchvision for --reference")->capture_default_str();
+  model->callback([mb, &g] {
     apply_runtime(g);
+    const StepBenchConfig& c = mb->c;
+    // Found before the timed run, so a missing script fails fast.
+    const std::string script = mb->reference ? find_bench_script("reference_av_step.py") : "";
     const auto device = resolve_device(g.device);
     std::printf("shapes: batch %lld, audio (B,1,%lld,%lld), visual (B,3,%lld,%lld,%lld), resnet%d width %g, %s, %d threads\n",
                 (long long)c.batch, (long long)c.audio_frames, (long long)c.mel_bins, (long long)c.clip_frames,
@@ -80,8 +124,8 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
     auto r = bench_av_train_step(c, device);
     std::printf("%-10s %10s %12s\n", "impl", "s/step", "samples/s");
     std::printf("%-10s %10.3f %12.2f\n", "avtune", r.seconds_per_step, r.samples_per_second);
-    if (reference) {
-      auto ref = run_reference(c, torch::get_num_threads(), python, script);
+    if (mb->reference) {
+      auto ref = run_reference(c, torch::get_num_threads(), mb->python, script);
       const double rs = ref["seconds_per_step"].get<double>();
       std::printf("%-10s %10.3f %12.2f   (torch %s)\n", "pytorch", rs, ref["samples_per_second"].get<double>(),
                   ref["torch"].get<std::string>().c_str());
@@ -91,9 +135,8 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
 
   auto* e2e = bench->add_subcommand(
       "train", "Audio-visual training end to end from files (loading, fbank, JPEG, augmentation, step) vs PyTorch");
-  static EndToEndBenchConfig e;
-  static bool e_reference = false;
-  static std::string e_script = std::string(AVTUNE_SOURCE_DIR) + "/bench/reference_av_e2e.py";
+  auto tb = std::make_shared<TrainBench>();
+  EndToEndBenchConfig& e = tb->e;
   e2e->add_option("--data", e.root, "Kinetics-Sounds layout root (e.g. make-data --image-size 224 ... /av-fashion)")
       ->required();
   e2e->add_option("--depth", e.depth, "ResNet depth 18|34")->capture_default_str();
@@ -106,10 +149,12 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   e2e->add_option("--warmup", e.warmup, "untimed batches first")->capture_default_str();
   e2e->add_option("--steps", e.steps, "timed batches")->capture_default_str();
   e2e->add_flag("--nchw{false}", e.channels_last, "NCHW layout instead of avtune's channels-last");
-  e2e->add_flag("--reference", e_reference, "also run the PyTorch pipeline on the same files and print the ratio");
-  e2e->add_option("--python", python, "Python with torch, torchaudio, torchvision and PIL")->capture_default_str();
-  e2e->callback([&g] {
+  e2e->add_flag("--reference", tb->reference, "also run the PyTorch pipeline on the same files and print the ratio");
+  e2e->add_option("--python", tb->python, "Python with torch, torchaudio, torchvision and PIL")->capture_default_str();
+  e2e->callback([tb, &g] {
     apply_runtime(g);
+    const EndToEndBenchConfig& e = tb->e;
+    const std::string script = tb->reference ? find_bench_script("reference_av_e2e.py") : "";
     const auto device = resolve_device(g.device);
     std::printf("end to end from %s: batch %lld, audio (B,1,%lld,%lld), visual (B,3,%lld,%lld,%lld), resnet%d, %d loader "
                 "workers, %s, %d threads\n",
@@ -119,8 +164,8 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
     auto r = bench_av_train_end_to_end(e, device);
     std::printf("%-10s %10s %12s\n", "impl", "s/step", "samples/s");
     std::printf("%-10s %10.3f %12.2f\n", "avtune", r.seconds_per_step, r.samples_per_second);
-    if (e_reference) {
-      auto ref = run_e2e_reference(e, torch::get_num_threads(), python, e_script);
+    if (tb->reference) {
+      auto ref = run_e2e_reference(e, torch::get_num_threads(), tb->python, script);
       const double rs = ref["seconds_per_step"].get<double>();
       std::printf("%-10s %10.3f %12.2f   (torch %s)\n", "pytorch", rs, ref["samples_per_second"].get<double>(),
                   ref["torch"].get<std::string>().c_str());

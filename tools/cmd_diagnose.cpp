@@ -1,93 +1,81 @@
 // avtune diagnose: dead-channel diagnosis of a checkpoint, per BN layer (parameters, and activations on data).
 #include <cstdio>
+#include <memory>
+#include <optional>
 
-#include "avtune/analysis/dead_channels.h"
-#include "avtune/data/dataset_spec.h"
-#include "avtune/data/loader.h"
-#include "avtune/io/weights_file.h"
-#include "avtune/models/classifiers.h"
+#include "avtune/methods/dead_channels_on_data.h"
+#include "avtune/plot/run_figures.h"
+#include "avtune/run/training_run.h"
 #include "avtune/util/atomic_file.h"
-#include "avtune/util/runtime.h"
-#include "avtune/report/run_figures.h"
-#include "cli_common.h"
+#include "train_flags.h"
 
 namespace avtune::cli {
 
+namespace {
+struct DiagnoseCmd {
+  std::string ckpt, compare, key, select, json_out, csv_out, plot_out, split = "test", modality;
+  DiagnoseOptions opts;
+  OnDataOptions on_data;
+  Overrides ov;  // the data set flags, resolved with the same defaults as `train`
+  DataFlags data;
+};
+}  // namespace
+
 void register_diagnose(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("diagnose", "Dead-channel diagnosis per BN layer: abnormal |gamma|,|beta| and, with --data, channels that never fire");
-  static std::string ckpt, compare, key, select, json_out, csv_out, plot_out, data, format = "ks", split = "test", modality = "visual";
-  static DiagnoseOptions opts;
-  static int64_t samples = 512, batch = 32, mel_bins = 128, audio_frames = 1024, image_size = 224;
-  static int frames = 3;
-  cmd->add_option("CKPT", ckpt, "weights: .pth (torch.save) or .safetensors")->required()->check(CLI::ExistingFile);
-  cmd->add_option("--compare", compare, "a second checkpoint shown side by side (e.g. after fine-tuning)")->check(CLI::ExistingFile);
-  cmd->add_option("--key", key, "sub-dict holding the weights (default: auto)");
-  cmd->add_option("--select", select, "only layers under this prefix, which is dropped (e.g. audio_net.)");
-  cmd->add_option("--threshold", opts.abs_thresholds, "absolute |gamma|,|beta| thresholds")->capture_default_str()->expected(1, 8);
-  cmd->add_option("--rel-threshold", opts.rel_threshold, "relative to the layer's median |gamma|")->capture_default_str();
-  cmd->add_option("--dead-fraction", opts.dead_sample_fraction, "a channel zero on at least this share of samples is dead")
+  auto o = std::make_shared<DiagnoseCmd>();
+  cmd->add_option("CKPT", o->ckpt, "weights: .pth (torch.save, avtune checkpoints included) or .safetensors")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--compare", o->compare, "a second checkpoint shown side by side (e.g. after fine-tuning)")->check(CLI::ExistingFile);
+  cmd->add_option("--key", o->key, "sub-dict holding the weights (default: auto)");
+  cmd->add_option("--select", o->select, "only layers under this prefix, which is dropped (e.g. audio_net.)");
+  cmd->add_option("--threshold", o->opts.abs_thresholds, "absolute |gamma|,|beta| thresholds")->capture_default_str()->expected(1, 8);
+  cmd->add_option("--rel-threshold", o->opts.rel_threshold, "relative to the layer's median |gamma|")->capture_default_str();
+  cmd->add_option("--dead-fraction", o->opts.dead_sample_fraction, "a channel zero on at least this share of samples is dead")
       ->capture_default_str();
-  cmd->add_option("--data", data, "data set root for the activation view");
-  cmd->add_option("--format", format, "ks|csv|esc50|image-folder")->capture_default_str();
-  cmd->add_option("--split", split, "split of --data")->capture_default_str();
-  cmd->add_option("--modality", modality, "audio|visual: which input the encoder takes")->capture_default_str();
-  cmd->add_option("--samples", samples, "samples for the activation view")->capture_default_str();
-  cmd->add_option("--batch", batch, "batch size")->capture_default_str();
-  cmd->add_option("--mel-bins", mel_bins, "audio: mel bins")->capture_default_str();
-  cmd->add_option("--audio-frames", audio_frames, "audio: fbank frames")->capture_default_str();
-  cmd->add_option("--frames", frames, "visual: frames per clip")->capture_default_str();
-  cmd->add_option("--image-size", image_size, "visual: frame size")->capture_default_str();
-  cmd->add_option("--json", json_out, "write the diagnosis as JSON");
-  cmd->add_option("--csv", csv_out, "write one row per BN layer as CSV");
-  cmd->add_option("--plot", plot_out, "write a bar chart per BN layer as PNG (Fig. 2a style)");
-  cmd->callback([&g] {
+  o->ov.add(cmd, "--data", "data", "root", o->data.root, "data set root for the activation view");
+  o->ov.add(cmd, "--format", "data", "format", o->data.format, "ks|csv|esc50|image-folder (default ks)");
+  o->ov.add(cmd, "--audio-dir", "data", "audio_dir", o->data.audio_dir, "audio folder (default ROOT/audio/<split>)");
+  o->ov.add(cmd, "--visual-dir", "data", "visual_dir", o->data.visual_dir, "frames folder (default ROOT/visual/<split>)");
+  add_input_flags(cmd, o->ov, o->data);
+  cmd->add_option("--split", o->split, "split of --data")->capture_default_str();
+  // The paper measures a source encoder on the target modality (the paper's dead-channel analysis): a visual model on audio works,
+  // its input adapted 1 <-> 3 channels as in training.
+  cmd->add_option("--modality", o->modality,
+                  "audio|visual: the data the encoder is measured on (default: audio for a 1-channel encoder, visual for 3)")
+      ->check(CLI::IsMember({"audio", "visual"}));
+  cmd->add_option("--samples", o->on_data.max_samples, "samples for the activation view (the first of the split)")->capture_default_str();
+  cmd->add_option("--batch", o->on_data.batch_size, "batch size")->capture_default_str();
+  cmd->add_option("--workers", o->on_data.workers, "loader threads")->capture_default_str();
+  cmd->add_option("--json", o->json_out, "write the diagnosis as JSON");
+  cmd->add_option("--csv", o->csv_out, "write one row per BN layer as CSV");
+  cmd->add_option("--plot", o->plot_out, "write a bar chart per BN layer (Fig. 2a style): .png, .svg or .pdf");
+  cmd->callback([o, &g] {
     apply_runtime(g);
-    auto load = [](const std::string& path) {
-      auto sd = load_weights(WeightsSource{path, key});
-      return select.empty() ? sd : select_prefix(sd, select);
-    };
-    const StateDict sd = load(ckpt);
-    Diagnosis d = diagnose_parameters(sd, opts, ckpt);
+    const StateDict sd = load_encoder_weights(o->ckpt, o->select, o->key);
+    Diagnosis d = diagnose_parameters(sd, o->opts, o->ckpt);
     std::optional<Diagnosis> d2;
-    if (!compare.empty()) d2 = diagnose_parameters(load(compare), opts, compare);
-    if (!data.empty()) {
-      const auto device = resolve_device(g.device);
-      auto cfg = infer_resnet_config(sd, ckpt);
-      DatasetSpec spec;
-      spec.root = data;
-      spec.format = format;
-      spec.modality = parse_modality(modality);
-      spec.clip.audio.fbank.num_mel_bins = static_cast<int>(mel_bins);
-      spec.clip.audio.target_frames = audio_frames;
-      spec.clip.frames = frames;
-      spec.clip.image_size = image_size;
-      spec.image_size = image_size;
-      auto ds = open_dataset(spec, split, false);
-      LoaderOptions lo;
-      lo.batch_size = batch;
-      lo.shuffle = false;
-      DataLoader loader(ds, lo);
-      auto run = [&](const StateDict& weights, Diagnosis& target) {
-        ResNetEncoder enc(cfg);
-        load_state_dict(*enc, weights);
-        enc->to(device);
-        loader.start_epoch(0);
-        diagnose_activations(*enc, [&]() -> std::optional<torch::Tensor> {
-          auto b = loader.next();
-          if (!b) return std::nullopt;
-          if (spec.modality == Modality::Audio) return b->audio;
-          int64_t T = 1;
-          return clips_to_frames(b->visual, ClipLayout::BCTHW, 3, &T);
-        }, target, samples);
-      };
-      run(sd, d);
-      if (d2) run(load(compare), *d2);
+    StateDict sd2;
+    if (!o->compare.empty()) {
+      sd2 = load_encoder_weights(o->compare, o->select, o->key);
+      d2 = diagnose_parameters(sd2, o->opts, o->compare);
+    }
+    if (!o->data.root.empty()) {
+      const Modality on = !o->modality.empty()                                ? parse_modality(o->modality)
+                          : infer_resnet_config(sd, o->ckpt).in_channels == 1 ? Modality::Audio
+                                                                              : Modality::Visual;
+      const DatasetSpec spec = dataset_spec_from(resolved_data(o->ov.collect().value("data", nlohmann::json::object())), on);
+      OnDataOptions od = o->on_data;
+      od.device = g.device;
+      add_activation_view(d, sd, o->ckpt, spec, o->split, on, od);
+      if (d2) add_activation_view(*d2, sd2, o->compare, spec, o->split, on, od);
     }
     const Diagnosis* other = d2 ? &*d2 : nullptr;
     std::fputs(diagnosis_table(d, other).c_str(), stdout);
-    if (!json_out.empty()) write_file_atomic(json_out, diagnosis_json(d, other));
-    if (!csv_out.empty()) write_file_atomic(csv_out, diagnosis_csv(d, other));
-    if (!plot_out.empty()) write_diagnosis_png(plot_out, d, other);
+    if (!o->json_out.empty()) write_file_atomic(o->json_out, diagnosis_json(d, other));
+    if (!o->csv_out.empty()) write_file_atomic(o->csv_out, diagnosis_csv(d, other));
+    if (!o->plot_out.empty()) write_diagnosis_figure(o->plot_out, d, other);
   });
 }
 

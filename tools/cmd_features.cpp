@@ -1,5 +1,6 @@
 // avtune features FILE --out X.npy: torchaudio.compliance.kaldi.fbank of one audio file, as .npy.
 #include <cstdio>
+#include <memory>
 
 #include "avtune/audio/audio_file.h"
 #include "avtune/audio/fbank.h"
@@ -12,21 +13,25 @@ namespace avtune::cli {
 void register_features(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
       "features", "Kaldi-compatible log-mel fbank of one audio file as .npy (torchaudio.compliance.kaldi.fbank)");
-  static std::string file, out;
-  static int sample_rate = 0, channel = -1;
-  static bool subtract_wave_mean = false;
-  static FbankOptions o;
+  struct Opts {
+    std::string file, out;
+    int sample_rate = 0, channel = -1;
+    bool subtract_wave_mean = false;
+    FbankOptions fbank;
+  };
+  auto opt = std::make_shared<Opts>();
+  FbankOptions& o = opt->fbank;
   // Boolean options take a value (true/false, as torchaudio's keyword arguments) and show it as such.
   auto add_bool = [cmd](const std::string& name, bool& v, const std::string& help) {
     return cmd->add_option(name, v, help)->default_str(v ? "true" : "false");
   };
-  cmd->add_option("FILE", file, "audio file (wav, flac, ogg, ...); samples scaled to [-1, 1] like torchaudio.load")
+  cmd->add_option("FILE", opt->file, "audio file (wav, flac, ogg, ...); samples scaled to [-1, 1] like torchaudio.load")
       ->required()
       ->check(CLI::ExistingFile);
-  cmd->add_option("--out", out, "output .npy file, float32 [frames, bins]")->required();
-  cmd->add_option("--sample-rate", sample_rate, "resample to this rate first (0 = the file's rate)")->capture_default_str();
-  cmd->add_option("--channel", channel, "channel to use (0-based); -1 = mean of the channels")->capture_default_str();
-  add_bool("--subtract-wave-mean", subtract_wave_mean,
+  cmd->add_option("--out", opt->out, "output .npy file, float32 [frames, bins]")->required();
+  cmd->add_option("--sample-rate", opt->sample_rate, "resample to this rate first (0 = the file's rate)")->capture_default_str();
+  cmd->add_option("--channel", opt->channel, "channel to use (0-based); -1 = mean of the channels")->capture_default_str();
+  add_bool("--subtract-wave-mean", opt->subtract_wave_mean,
            "subtract the waveform's mean before the fbank, as the paper's loader does");
   // torchaudio's keyword arguments, dashed, with its defaults (sample_frequency comes from the file).
   cmd->add_option("--num-mel-bins", o.num_mel_bins, "triangular mel bins")->capture_default_str();
@@ -49,27 +54,28 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   add_bool("--use-log-fbank", o.use_log_fbank, "log of the mel energies");
   add_bool("--use-power", o.use_power, "power spectrum (false: magnitude)");
   cmd->add_option("--min-duration", o.min_duration, "shorter signals give no frames, s")->capture_default_str();
-  cmd->callback([&g] {
+  cmd->callback([opt, &g] {
     apply_runtime(g);
-    const AudioClip clip = read_audio(file);
-    auto wave = to_mono(clip, channel);
+    const Opts& p = *opt;
+    const AudioClip clip = read_audio(p.file);
+    auto wave = to_mono(clip, p.channel);
     int rate = clip.sample_rate;
-    if (sample_rate > 0 && sample_rate != rate) {
-      wave = resample(wave, rate, sample_rate);
-      rate = sample_rate;
+    if (p.sample_rate > 0 && p.sample_rate != rate) {
+      wave = resample(wave, rate, p.sample_rate);
+      rate = p.sample_rate;
     }
-    if (subtract_wave_mean) wave = wave - wave.mean();
-    FbankOptions opts = o;
+    if (p.subtract_wave_mean) wave = wave - wave.mean();
+    FbankOptions opts = p.fbank;
     opts.sample_frequency = rate;
     torch::Tensor fb;
     try {
       fb = kaldi_fbank(wave, opts);
     } catch (const Error& e) {
-      throw Error(std::string(e.what()) + " (" + file + ")");
+      throw Error(std::string(e.what()) + " (" + p.file + ")");
     }
-    write_npy(out, fb);
+    write_npy(p.out, fb);
     std::printf("features [%lld, %lld] float32 at %d Hz -> %s\n", static_cast<long long>(fb.size(0)),
-                static_cast<long long>(fb.size(1)), rate, out.c_str());
+                static_cast<long long>(fb.size(1)), rate, p.out.c_str());
   });
 }
 

@@ -1,4 +1,4 @@
-// avtune fust stage1|masks|stage2: two-stage Fusion Tuning (paper-notes §4, docs/fusion_tuning.md).
+// avtune fust stage1|masks|stage2: two-stage Fusion Tuning (the paper's Fusion Tuning; docs/fusion_tuning.md, docs/fusion_tuning.md).
 #include <cstdio>
 #include <fstream>
 #include <filesystem>
@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "avtune/data/dataset_spec.h"
-#include "avtune/report/run_figures.h"
-#include "avtune/train/fusion_masks.h"
-#include "avtune/train/training_run.h"
+#include "avtune/plot/run_figures.h"
+#include "avtune/methods/fusion_masks.h"
+#include "avtune/run/training_run.h"
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/error.h"
 #include "train_flags.h"
@@ -52,7 +52,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
         TrainConfig cfg = resolve_flags(*st, g, extra);
         if (!g.quiet) std::fprintf(stderr, "avtune: fust stage 1, %s model\n", mod.c_str());
         const auto res = run_training(cfg, g.quiet);
-        print_outcome(res, cfg.out_dir);
+        finish_run(res, cfg.out_dir);
         conf[mod] = res.result.confidences;
         if (labels.empty()) {
           const auto ds = open_dataset(dataset_spec_from(cfg.data, parse_modality(mod)),
@@ -110,8 +110,8 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
       const auto summary_path = fs::path(out).replace_extension(".json").string();
       write_file_atomic(summary_path, j.dump(2) + "\n");
       const auto png = fs::path(out).replace_extension(".png").string();
-      write_confidence_png(png, conf, mask_classes(ratios), kMaskClassNames,
-                           "Stage 1 confidences, " + st->rule + " rule" + (st->mean ? " (mean mode)" : ""));
+      write_confidence_figure(png, conf, mask_classes(ratios), kMaskClassNames,
+                              "Stage 1 confidences, " + st->rule + " rule" + (st->mean ? " (mean mode)" : ""));
       std::printf("%s rule%s: %s\nratios in %s, summary in %s, scatter in %s\n", st->rule.c_str(), st->mean ? " (mean mode)" : "",
                   sum.text().c_str(), out.c_str(), summary_path.c_str(), png.c_str());
     });
@@ -146,7 +146,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
       TrainConfig cfg = resolve_flags(*st, g, extra);
       if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir("fust-stage2");
       const auto res = run_training(cfg, g.quiet);
-      print_outcome(res, cfg.out_dir);
+      finish_run(res, cfg.out_dir);
     });
   }
 }

@@ -1,5 +1,6 @@
 // avtune make-data: builds the embedded default data sets from Debian packages.
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "avtune/data/embedded_data.h"
@@ -10,13 +11,17 @@ namespace avtune::cli {
 void register_make_data(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("make-data",
                                  "Build the embedded default data (av-fashion, fashion-source, spoken-words) from Debian packages");
-  static EmbeddedDataOptions o;
-  static bool quick = false;
-  static int workers = 0;
+  struct Options {
+    EmbeddedDataOptions data;
+    bool quick = false;
+    int workers = 0;
+  };
+  auto st = std::make_shared<Options>();
+  EmbeddedDataOptions& o = st->data;
   cmd->add_option("--out", o.out_dir, "output folder (default: $AVTUNE_DATA or data/embedded)");
-  cmd->add_flag("--quick", quick, "a small size for tests and smoke runs (overrides the sizes below)");
+  cmd->add_flag("--quick", st->quick, "a small size for tests and smoke runs (overrides the sizes below)");
   cmd->add_option("--seed", o.seed, "seed: the same seed gives byte-identical files")->capture_default_str();
-  cmd->add_option("--workers", workers, "threads (0 = all cores)")->capture_default_str();
+  cmd->add_option("--workers", st->workers, "threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--av-train", o.av_train, "av-fashion train clips")->capture_default_str();
   cmd->add_option("--av-val", o.av_val, "av-fashion val clips")->capture_default_str();
   cmd->add_option("--av-test", o.av_test, "av-fashion test clips")->capture_default_str();
@@ -35,15 +40,15 @@ void register_make_data(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--words", o.words, "spoken-words vocabulary size (30..40)")->capture_default_str();
   cmd->add_option("--word-train", o.word_train, "spoken-words train clips per word")->capture_default_str();
   cmd->add_option("--word-test", o.word_test, "spoken-words test clips per word")->capture_default_str();
-  cmd->callback([&g] {
+  cmd->callback([st, &g] {
     apply_runtime(g);
-    EmbeddedDataOptions opts = o;
-    if (quick) {
+    EmbeddedDataOptions opts = st->data;
+    if (st->quick) {
       opts = EmbeddedDataOptions::quick();
-      opts.out_dir = o.out_dir;
-      opts.seed = o.seed;
+      opts.out_dir = st->data.out_dir;
+      opts.seed = st->data.seed;
     }
-    opts.workers = workers > 0 ? workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    opts.workers = st->workers > 0 ? st->workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     opts.quiet = g.quiet;
     auto rep = make_embedded_data(opts);
     std::printf("wrote %lld files in %.1f s; data card: %s\n", static_cast<long long>(rep.files), rep.seconds, rep.card_path.c_str());

@@ -1,5 +1,6 @@
 // avtune preprocess: videos -> 16 kHz wav + 1 fps JPEG frames in the Kinetics-Sounds layout.
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include "avtune/data/video_preprocess.h"
@@ -10,7 +11,8 @@ namespace avtune::cli {
 void register_preprocess(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
       "preprocess", "Videos -> 16 kHz mono wav + one JPEG per second, in the Kinetics-Sounds layout (exit 3 if some clips failed)");
-  static PreprocessOptions o;
+  auto st = std::make_shared<PreprocessOptions>();
+  PreprocessOptions& o = *st;
   cmd->add_option("INPUT", o.input_dir, "folder of videos (mp4, mkv, webm, avi, mov)")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--out", o.output_dir, "output root (audio/<split>/, visual/<split>/, list file)")->required();
   cmd->add_option("--split", o.split, "split name used in the paths")->capture_default_str();
@@ -20,8 +22,9 @@ void register_preprocess(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--jpeg-quality", o.jpeg_quality, "JPEG quality 1-100")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--workers", o.workers, "clips decoded in parallel (0 = all cores)")->capture_default_str();
   cmd->add_flag("--overwrite", o.overwrite, "redo clips that are already done");
-  cmd->callback([&g] {
+  cmd->callback([st, &g] {
     apply_runtime(g);
+    PreprocessOptions& o = *st;
     if (o.workers <= 0) o.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     o.quiet = g.quiet;
     auto rep = preprocess_videos(o);

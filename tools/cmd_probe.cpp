@@ -2,8 +2,7 @@
 #include <cstdio>
 #include <memory>
 
-#include "avtune/io/checkpoint.h"
-#include "avtune/train/training_run.h"
+#include "avtune/run/training_run.h"
 #include "avtune/util/error.h"
 #include "train_flags.h"
 
@@ -23,13 +22,9 @@ void register_probe(CLI::App& app, GlobalOptions& g) {
   cmd->callback([st, ckpt, modality, &g] {
     apply_runtime(g);
     // An avtune checkpoint says which data and architecture it was trained with: those are the defaults.
-    json saved = nullptr;
-    try {
-      saved = json::parse(load_checkpoint(*ckpt).config_json);
-    } catch (const Error&) {
-      // plain weights: the flags describe data and architecture
-    } catch (const json::exception&) {
-    }
+    // Plain weights: the flags describe data and architecture.
+    const auto run = load_saved_weights(*ckpt, /*with_weights=*/false);
+    const json saved = run.config ? to_json(*run.config) : json(nullptr);
     if (saved.is_object() && saved.value("model", json::object()).value("abri", std::string("none")) != "none")
       fail("probe", "a checkpoint without ABRi twins (probing ABRi models is not supported yet)", "an ABRi model: " + *ckpt);
     auto [data, model] = sections_over_saved(saved, *st);
@@ -38,7 +33,7 @@ void register_probe(CLI::App& app, GlobalOptions& g) {
     TrainConfig cfg = resolve_flags(*st, g, {{"data", data}, {"model", model}});
     if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir("probe-" + *modality);
     const auto res = run_training(cfg, g.quiet);
-    print_outcome(res, cfg.out_dir);
+    finish_run(res, cfg.out_dir);
   });
 }
 

@@ -1,10 +1,9 @@
 // avtune reproduce: the paper's whole study on the embedded data, with a report (docs/reproduce.md).
 #include <cstdio>
-#include <ctime>
 #include <memory>
 
 #include "avtune/data/embedded_data.h"
-#include "avtune/report/study.h"
+#include "avtune/study/study.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -12,30 +11,36 @@ namespace avtune::cli {
 void register_reproduce(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand("reproduce", "Run the paper's whole study on the embedded default data and write a report");
   auto o = std::make_shared<StudyOptions>();
+  auto print_plan = std::make_shared<bool>(false);
   cmd->add_flag("--quick", o->quick, "smoke-test sizes (tiny data, 1-2 epochs; minutes)");
+  cmd->add_flag("--plan", *print_plan, "print the study's plan (every hyper-parameter and seed) as JSON and exit");
   cmd->add_option("--out", o->out_dir, "study folder (default runs/reproduce-<timestamp>; an existing one is reused)");
   cmd->add_option("--data", o->data_dir, "embedded data folder (default $AVTUNE_DATA or data/embedded; built when missing)");
-  cmd->add_option("--seeds", o->seeds, "seeds per compared run")->capture_default_str();
+  cmd->add_option("--seeds", o->seeds, "seeds per compared run")->capture_default_str()->check(CLI::PositiveNumber);
   cmd->add_option("--cross-seeds", o->cross_seeds,
-                  "seeds of the cross-modal runs, whose arms differ least (default: --seeds + 2; --seeds with --quick)");
+                  "seeds of the cross-modal runs, whose arms differ least (default: --seeds + 2; --seeds with --quick)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--fresh", o->fresh, "redo finished stages instead of reusing them");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str();
   cmd->add_option("--parallel", o->parallel,
                   "runs trained side by side, sharing --threads (0 = one per thread on CPU, 1 on a GPU)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
-  cmd->callback([o, &g] {
+  cmd->add_option("--figure-format", o->figure_format,
+                  "figures as PNG (embedded in report.html), plus an SVG or PDF beside each: png|svg|pdf")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"png", "svg", "pdf"}));
+  cmd->callback([o, print_plan, &g] {
+    if (*print_plan) {  // no data, no training: what a run with these options would do
+      std::printf("%s\n", to_json(study_plan(*o)).dump(2).c_str());
+      return;
+    }
     apply_runtime(g);
     StudyOptions opts = *o;
     opts.device = g.device;
     opts.quiet = g.quiet;
     if (opts.data_dir.empty()) opts.data_dir = default_data_dir() + (opts.quick ? "-quick" : "");
-    if (opts.out_dir.empty()) {
-      const std::time_t t = std::time(nullptr);
-      char buf[32];
-      std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
-      opts.out_dir = std::string("runs/reproduce-") + buf + (opts.quick ? "-quick" : "");
-    }
+    if (opts.out_dir.empty()) opts.out_dir = timestamped_dir("runs/reproduce-", opts.quick ? "-quick" : "");
     const auto r = run_study(opts);
     std::printf("study finished in %.1f min\nreport: %s\n        %s\nresults: %s\n", r.seconds / 60, r.report_md.c_str(),
                 r.report_html.c_str(), r.results_json.c_str());

@@ -1,6 +1,7 @@
 // The avtune CLI: parses arguments and hands each subcommand to the library.
 #include <cstdio>
 
+#include "avtune/build_config.h"
 #include "avtune/util/error.h"
 #include "avtune/util/runtime.h"
 #include "cli_common.h"
@@ -16,18 +17,34 @@ int main(int argc, char** argv) {
   app.add_option("--device", g.device, "auto|cpu|cuda|cuda:N (auto = CUDA when available)")->capture_default_str();
   app.add_flag("-q,--quiet", g.quiet, "Less output on stderr");
 
-  avtune::cli::register_ckpt(app, g);
-  avtune::cli::register_bench(app, g);
-  avtune::cli::register_features(app, g);
-  avtune::cli::register_preprocess(app, g);
-  avtune::cli::register_make_data(app, g);
-  avtune::cli::register_train(app, g);
-  avtune::cli::register_diagnose(app, g);
-  avtune::cli::register_fust(app, g);
-  avtune::cli::register_probe(app, g);
-  avtune::cli::register_reproduce(app, g);
-  avtune::cli::register_fbank_stats(app, g);
-  avtune::cli::register_planned(app, g);
+  using namespace avtune::cli;
+  register_ckpt(app, g);
+#if AVTUNE_HAS_MEDIA
+  register_bench(app, g);
+  register_features(app, g);
+  register_preprocess(app, g);
+  register_train(app, g);
+  register_eval(app, g);
+  register_diagnose(app, g);
+  register_fust(app, g);
+  register_probe(app, g);
+  register_fbank_stats(app, g);
+#else
+  register_missing(app, {"bench", "features", "preprocess", "train", "eval", "diagnose", "fust", "probe", "fbank-stats"},
+                   "media", "libsndfile, libsoxr, libjpeg, libpng, FFmpeg", "AVTUNE_WITH_MEDIA");
+#endif
+#if AVTUNE_HAS_EMBEDDED
+  register_make_data(app, g);
+#else
+  register_missing(app, {"make-data"}, "embedded", "libespeak-ng, zlib", "AVTUNE_WITH_EMBEDDED");
+#endif
+#if AVTUNE_HAS_STUDY
+  register_reproduce(app, g);
+  register_report(app, g);
+#else
+  register_missing(app, {"reproduce", "report"}, "study", "cairo", "AVTUNE_WITH_STUDY");
+#endif
+  register_planned(app, g);
 
   try {
     app.parse(argc, argv);

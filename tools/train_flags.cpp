@@ -1,35 +1,74 @@
 #include "train_flags.h"
 
 #include <cstdio>
-#include <ctime>
 #include <filesystem>
+#include <map>
+#include <type_traits>
 
 #include "avtune/audio/audio_transforms.h"
+#include "avtune/io/checkpoint.h"
+#include "avtune/io/weights_file.h"
+#include "avtune/plot/run_figures.h"
+#include "avtune/run/run_spec.h"
+#include "avtune/util/error.h"
 #include "avtune/train/trainer.h"
 
 namespace avtune::cli {
 
 using nlohmann::json;
 
-void add_data_flags(CLI::App* cmd, Overrides& ov, DataFlags& d, bool train_split, bool masks) {
-  ov.add(cmd, "--data", "data", "root", d.root, "data set root");
-  ov.add(cmd, "--format", "data", "format", d.format, "ks|csv|esc50|image-folder (default ks)");
-  if (train_split) ov.add(cmd, "--train-split", "data", "train_split", d.train_split, "training split (default train)");
-  ov.add(cmd, "--eval-split", "data", "eval_split", d.eval_split, "evaluation split (default test; 'none' = no evaluation)");
-  ov.add(cmd, "--audio-dir", "data", "audio_dir", d.audio_dir, "audio folder (default ROOT/audio/<split>)");
-  ov.add(cmd, "--visual-dir", "data", "visual_dir", d.visual_dir, "frames folder (default ROOT/visual/<split>)");
-  ov.add(cmd, "--classes-file", "data", "classes_file", d.classes_file, "class names, one a line, in label order");
-  ov.add(cmd, "--frames", "data", "frames", d.frames, "frames per clip T (default 3)");
-  ov.add(cmd, "--image-size", "data", "image_size", d.image_size, "frame/image side in pixels (default 224)");
-  ov.add(cmd, "--audio-frames", "data", "audio_frames", d.audio_frames, "fbank frames per clip (default 1024)");
-  ov.add(cmd, "--mel-bins", "data", "mel_bins", d.mel_bins, "mel bins (default 128)");
-  ov.add(cmd, "--fbank-mean", "data", "fbank_mean", d.fbank_mean, "fbank normalisation mean (default Kinetics-Sounds' -4.503877)");
-  ov.add(cmd, "--fbank-std", "data", "fbank_std", d.fbank_std, "fbank normalisation std (default Kinetics-Sounds' 5.141276)");
-  ov.flag(cmd, "--skip-bad", "data", "skip_bad", d.skip_bad,
-          "skip samples that fail to load (counted and reported each epoch) instead of stopping");
-  if (masks)
-    ov.add(cmd, "--mask-file", "data", "mask_file", d.mask_file,
-           "Fusion Tuning: per-sample patch-mask ratios (ratios.csv from `avtune fust masks`) for training");
+namespace {
+
+// Allowed values of the enumerated fields, checked at parse time.
+const std::map<std::string, std::vector<std::string>>& choices() {
+  static const std::map<std::string, std::vector<std::string>> c = {
+      {"modality", {"audio", "visual", "av"}},
+      {"format", {"ks", "csv", "esc50", "image-folder"}},
+      {"fusion", {"concat", "sum", "film", "gated"}},
+      {"abri", {"none", "batch", "channel"}},
+      {"bn_reset", {"none", "all", "abnormal"}},
+  };
+  return c;
+}
+
+// The flags of the named fields of a settings section, in `keys` order, with their help and default
+// taken from the field's one declaration (run/run_spec.h). A boolean that is off by default is a
+// switch (--skip-bad); one that is on takes a value (--channels-last false).
+template <typename S>
+void add_section_flags(CLI::App* cmd, Overrides& ov, const std::string& section, S& s,
+                       std::initializer_list<const char*> keys) {
+  std::map<std::string, FieldInfo> info;
+  for (const auto& f : std::is_same_v<S, DataSettings> ? data_fields() : model_fields()) info[f.key] = f;
+  for (const char* key : keys) {
+    for_each_field(s, [&](const char* k, const char* flag, const char*, auto& member) {
+      if (std::string(k) != key) return;
+      const FieldInfo& fi = info.at(k);
+      const std::string help = fi.value.empty() ? fi.help : fi.help + " (default " + fi.value + ")";
+      using T = std::decay_t<decltype(member)>;
+      CLI::Option* opt;
+      if constexpr (std::is_same_v<T, bool>) {
+        opt = member ? ov.add(cmd, flag, section, k, member, help) : ov.flag(cmd, flag, section, k, member, help);
+      } else {
+        opt = ov.add(cmd, flag, section, k, member, help);
+      }
+      if (auto c = choices().find(k); c != choices().end()) opt->check(CLI::IsMember(c->second));
+    });
+  }
+}
+
+}  // namespace
+
+void add_input_flags(CLI::App* cmd, Overrides& ov, DataSettings& d) {
+  add_section_flags(cmd, ov, "data", d, {"frames", "image_size", "audio_frames", "mel_bins", "fbank_mean", "fbank_std"});
+}
+
+void add_data_flags(CLI::App* cmd, Overrides& ov, DataSettings& d, bool train_split, bool masks) {
+  add_section_flags(cmd, ov, "data", d, {"root", "format"});
+  if (train_split) add_section_flags(cmd, ov, "data", d, {"train_split"});
+  add_section_flags(cmd, ov, "data", d, {"eval_split", "audio_dir", "visual_dir", "classes_file"});
+  add_input_flags(cmd, ov, d);
+  add_section_flags(cmd, ov, "data", d, {"skip_bad"});
+  if (masks) add_section_flags(cmd, ov, "data", d, {"mask_file"});
 }
 
 RunSections sections_over_saved(const json& saved_config, const TrainFlags& f) {
@@ -49,30 +88,14 @@ RunSections sections_over_saved(const json& saved_config, const TrainFlags& f) {
 void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set) {
   auto& ov = f.ov;
   cmd->add_option("--config", f.config, "JSON file of settings (keys as in config.json); flags override it");
-  if (set == ModelFlagSet::Full)
-    ov.add(cmd, "--modality", "model", "modality", f.modality, "audio|visual|av")->check(CLI::IsMember({"audio", "visual", "av"}));
+  if (set == ModelFlagSet::Full) add_section_flags(cmd, ov, "model", f.model, {"modality"});
   add_data_flags(cmd, ov, f.data, true, set == ModelFlagSet::Full);
-  ov.add(cmd, "--depth", "model", "depth", f.depth, "ResNet depth 18|34 (default 18)");
-  ov.add(cmd, "--width", "model", "width", f.width, "width multiplier (default 1.0)");
-  ov.add(cmd, "--channels-last", "model", "channels_last", f.channels_last,
-         "NHWC weights and activations, faster on CPU (default true; false = NCHW, as PyTorch's default)");
-  if (set != ModelFlagSet::Stage1)
-    ov.add(cmd, "--fusion", "model", "fusion", f.fusion, "av: fusion head concat (the reference) | sum | film | gated")
-        ->check(CLI::IsMember({"concat", "sum", "film", "gated"}));
-  if (set == ModelFlagSet::Full)
-    ov.add(cmd, "--init", "model", "init", f.init, "uni-modal encoder: random|PATH[:conv1=sum|mean|replicate]");
-  if (set != ModelFlagSet::NoInit) {
-    ov.add(cmd, "--audio-init", "model", "audio_init", f.audio_init, "audio encoder (av/stage 1): random|PATH[:conv1=...]");
-    ov.add(cmd, "--visual-init", "model", "visual_init", f.visual_init, "visual encoder (av/stage 1): random|PATH[:conv1=...]");
-    ov.add(cmd, "--abri", "model", "abri", f.abri, "ABRi twins on every BN: none|batch|channel (default none)")
-        ->check(CLI::IsMember({"none", "batch", "channel"}));
-    ov.add(cmd, "--abri-alpha", "model", "abri_alpha", f.abri_alpha, "ABRi: initial weight of the pre-trained BN (default 0.5)");
-    ov.add(cmd, "--bn-reset", "model", "bn_reset", f.bn_reset,
-           "after loading a pre-trained encoder, reset its BNs: none|all|abnormal (default none)")
-        ->check(CLI::IsMember({"none", "all", "abnormal"}));
-    ov.add(cmd, "--bn-reset-threshold", "model", "bn_reset_threshold", f.bn_reset_threshold,
-           "--bn-reset abnormal: channels with |gamma| below this (default 1e-6)");
-  }
+  add_section_flags(cmd, ov, "model", f.model, {"depth", "width", "channels_last"});
+  if (set != ModelFlagSet::Stage1) add_section_flags(cmd, ov, "model", f.model, {"fusion"});
+  if (set == ModelFlagSet::Full) add_section_flags(cmd, ov, "model", f.model, {"init"});
+  if (set != ModelFlagSet::NoInit)
+    add_section_flags(cmd, ov, "model", f.model,
+                      {"audio_init", "visual_init", "abri", "abri_alpha", "bn_reset", "bn_reset_threshold"});
   ov.add(cmd, "--epochs", "", "epochs", f.epochs, "epochs (default 10)");
   ov.add(cmd, "--batch-size", "", "batch_size", f.batch_size, "batch size (default 32)");
   ov.add(cmd, "--optimizer", "", "optimizer", f.optimizer, "sgd|adam|adamw (default sgd)");
@@ -119,15 +142,30 @@ TrainConfig resolve_flags(const TrainFlags& f, const GlobalOptions& g, const jso
   return cfg;
 }
 
-std::string default_run_dir(const std::string& what) {
-  const std::time_t t = std::time(nullptr);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
-  return "runs/" + std::string(buf) + "-" + what;
+std::string default_run_dir(const std::string& what) { return timestamped_dir("runs/", "-" + what); }
+
+SavedWeights load_saved_weights(const std::string& path, bool with_weights) {
+  SavedWeights s;
+  if (!is_run_checkpoint(path)) {
+    if (with_weights) s.weights = load_weights(path);
+    return s;
+  }
+  auto ck = load_checkpoint(path);
+  json j;
+  try {
+    j = json::parse(ck.config_json);
+  } catch (const json::exception& e) {
+    fail("checkpoint", "its run configuration as JSON", e.what(), {path});
+  }
+  s.config = train_config_from_json(j, path);  // an unknown key fails here, naming it and the file
+  if (with_weights) s.weights = std::move(ck.model);
+  return s;
 }
 
-void print_outcome(const RunOutcome& out, const std::string& run_dir) {
+void finish_run(const RunOutcome& out, const std::string& run_dir) {
   const auto& res = out.result;
+  // The run's figures (a training run draws none itself: docs/architecture.md).
+  write_run_figures(run_dir, out.kind, res.log, out.alpha_names(), out.alpha_means());
   if (res.best_top1 >= 0) {
     double last = -1;
     if (!res.log.empty() && res.log.back().contains("eval") && res.log.back()["eval"].is_object())

@@ -7,11 +7,14 @@
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "avtune/io/state_dict.h"
 #include "avtune/train/train_config.h"
-#include "avtune/train/training_run.h"
+#include "avtune/run/run_spec.h"
+#include "avtune/run/training_run.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -48,14 +51,13 @@ class Overrides {
   std::vector<std::function<void(nlohmann::json&)>> appliers_;
 };
 
-struct DataFlags {
-  std::string root, format, train_split, eval_split, audio_dir, visual_dir, classes_file, mask_file;
-  int frames = 3;
-  int64_t image_size = 224, audio_frames = 1024, mel_bins = 128;
-  double fbank_mean = 0, fbank_std = 0;
-  bool skip_bad = false;
-};
-// Data-set flags ("data" section). `train_split`: also --train-split; `masks`: also --mask-file.
+// The data section's flags fill a DataSettings, the model section's a ModelSettings (run/run_spec.h,
+// where every field's flag, help and default are declared once).
+using DataFlags = DataSettings;
+// How clips become model input ("data" section): --frames, --image-size, --audio-frames, --mel-bins,
+// --fbank-mean, --fbank-std.
+void add_input_flags(CLI::App* cmd, Overrides& ov, DataFlags& d);
+// Data-set flags ("data" section), the input flags included. `train_split`: also --train-split; `masks`: also --mask-file.
 void add_data_flags(CLI::App* cmd, Overrides& ov, DataFlags& d, bool train_split, bool masks);
 
 // Which model flags a command offers.
@@ -68,13 +70,13 @@ enum class ModelFlagSet {
 struct TrainFlags {
   Overrides ov;
   DataFlags data;
-  std::string config, modality, fusion, init, audio_init, visual_init, out, optimizer, schedule, abri, bn_reset;
-  int depth = 18, workers = 2;
-  double width = 1.0, lr = 0, momentum = 0, weight_decay = 0, grad_clip = 0, gamma = 0, min_lr = 0, warmup = 0,
-         abri_alpha = 0.5, bn_reset_threshold = 1e-6;
+  ModelSettings model;
+  std::string config, out, optimizer, schedule;
+  int workers = 2;
+  double lr = 0, momentum = 0, weight_decay = 0, grad_clip = 0, gamma = 0, min_lr = 0, warmup = 0;
   int64_t epochs = 0, batch_size = 0, step_size = 0, eval_every = 1;
   std::vector<int64_t> milestones;
-  bool nesterov = false, decay_exclude = true, resume = false, channels_last = true;
+  bool nesterov = false, decay_exclude = true, resume = false;
   uint64_t seed = 0;
 };
 void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set);
@@ -94,7 +96,18 @@ RunSections sections_over_saved(const nlohmann::json& saved_config, const TrainF
 // runs/<timestamp>-<what>
 std::string default_run_dir(const std::string& what);
 
-// Prints a run's result line (and ABRi's alpha table) on stdout.
-void print_outcome(const RunOutcome& out, const std::string& run_dir);
+// The weights file given to eval and probe. An avtune run checkpoint brings its configuration (the
+// defaults for data and architecture); plain weights bring none and the flags describe the model.
+// Told apart by is_run_checkpoint, so a corrupt checkpoint or a config with an unknown key is an
+// error naming the file, never a fallback to "plain weights".
+struct SavedWeights {
+  std::optional<TrainConfig> config;  // set for run checkpoints
+  StateDict weights;                  // filled only when asked for
+};
+SavedWeights load_saved_weights(const std::string& path, bool with_weights);
+
+// Draws a finished run's figures (curve.png, abri_alpha.png with ABRi) into its directory and prints
+// its result line (and ABRi's alpha table) on stdout.
+void finish_run(const RunOutcome& out, const std::string& run_dir);
 
 }  // namespace avtune::cli

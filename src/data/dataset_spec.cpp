@@ -38,7 +38,7 @@ std::shared_ptr<Dataset> open_dataset(const DatasetSpec& spec, const std::string
   if (spec.format == "image-folder") {
     ImageFolderOptions o;
     o.train = train;
-    o.image_size = spec.image_size;
+    o.image_size = spec.clip.image_size;
     return std::make_shared<ImageFolderDataset>((root / split).string(), o);
   }
   AVClipOptions o = spec.clip;

@@ -61,6 +61,13 @@ void save_checkpoint(const std::string& path, const TrainingCheckpoint& ck, bool
   save_pth(path, root);
 }
 
+bool is_run_checkpoint(const std::string& path) {
+  if (looks_like_safetensors(path)) return false;  // the .safetensors beside a checkpoint holds weights only
+  auto root = load_pth(path);                      // throws naming the file when it is not a readable .pth
+  auto fmt = root ? root->get("format") : nullptr;
+  return fmt && fmt->kind == py::Kind::Str && fmt->s == kFormat;
+}
+
 TrainingCheckpoint load_checkpoint(const std::string& path) {
   auto root = load_pth(path);
   auto fmt = root->get("format");

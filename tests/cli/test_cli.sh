@@ -66,6 +66,29 @@ check make-data-a 0 "$AVTUNE" -q make-data --quick --out "$T/md-a" --workers 2
 check make-data-b 0 "$AVTUNE" -q make-data --quick --out "$T/md-b" --workers 1
 if diff -r -q "$T/md-a" "$T/md-b" >/dev/null; then passes=$((passes+1)); else echo "FAIL make-data not byte-identical"; diff -r -q "$T/md-a" "$T/md-b" | head -5; fails=$((fails+1)); fi
 
+# The paper's cross-modal diagnosis: a visual (3-channel) source encoder measured on audio.
+check init-visual 0 "$AVTUNE" ckpt init "$T/vis.pth" --model encoder --width 0.125 --in-channels 3
+check diagnose-cross 0 "$AVTUNE" -q diagnose "$T/vis.pth" --data "$T/md-a/av-fashion" --modality audio --samples 8 \
+  --audio-frames 64 --mel-bins 32 --workers 1 --csv "$T/cross.csv"
+contains "diagnose-cross lists layers" "layer4.1.bn2"
+ok "diagnose-cross measured every layer" awk -F, 'NR > 1 && $NF ~ /^[0-9]+$/ { n++ } END { exit !(n == 20) }' "$T/cross.csv"
+
+# eval/probe tell a run checkpoint from plain weights explicitly: a broken checkpoint or one whose
+# config has an unknown key fails naming the file (and the key), not with a key/shape message.
+"$PY" - "$T/run-bad-config.pth" <<'PYEOF'
+import sys, torch
+torch.save({"format": "avtune-checkpoint/1", "model": {"w": torch.zeros(2)}, "optimizer": {}, "scheduler": "{}",
+            "epoch": 1, "step": 1, "rng": {}, "config": '{"learning_rat": 0.1}'}, sys.argv[1])
+PYEOF
+check eval-bad-config 1 "$AVTUNE" -q eval "$T/run-bad-config.pth" --data "$T/md-a/av-fashion"
+contains "eval names the unknown key" "learning_rat"
+contains "eval names the checkpoint" "run-bad-config.pth"
+check probe-bad-config 1 "$AVTUNE" -q probe "$T/run-bad-config.pth" --modality audio --data "$T/md-a/av-fashion"
+contains "probe names the unknown key" "learning_rat"
+head -c 2000 "$T/vis.pth" > "$T/truncated.pth"
+check eval-truncated 1 "$AVTUNE" -q eval "$T/truncated.pth" --data "$T/md-a/av-fashion"
+contains "eval truncated names file" "truncated.pth"
+
 # A tiny real benchmark run end to end.
 check bench-small 0 "$AVTUNE" --threads 2 bench model --depth 18 --width 0.125 --batch 2 --audio-frames 64 --mel-bins 32 --image-size 32 --steps 2
 contains "bench prints samples/s" "samples/s"

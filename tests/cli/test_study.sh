@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end checks of the study commands on the quick embedded data: train with ABRi / BN resets,
-# eval of an ABRi run, Fusion Tuning's three steps, linear probing, and `reproduce --quick` with a
-# report whose every figure exists and is a valid PNG.
+# eval of an ABRi run, Fusion Tuning's three steps, linear probing, `reproduce --plan`, and
+# `reproduce --quick` with a report whose every figure exists as a valid PNG plus an SVG, re-rendered
+# by `avtune report` from results.json alone.
 # Usage: test_study.sh path/to/avtune
 set -u
 AVTUNE=$1
@@ -66,6 +67,13 @@ contains "bad mask file named with line" "bad.csv:4"
 check stage2-no-stage1 1 $A fust stage2 --stage1 "$T/nothing" $SMALL --out "$T/s2x"
 contains "stage2 explains stage1" "fust stage1"
 
+# The study's plan: JSON with every hyper-parameter and seed, printed without data or training.
+check reproduce-plan 0 $A reproduce --quick --seeds 2 --plan --data "$T/no-data" --out "$T/no-study"
+"$AVTUNE" -q reproduce --quick --seeds 2 --plan > "$T/plan.json" 2>/dev/null
+ok "reproduce --plan prints valid JSON" python3 -c "import json,sys; p=json.load(open(sys.argv[1])); \
+assert p['quick'] and p['seeds'] == 2 and p['cross_seeds'] == 2 and p['seed_bases']['joint'] == 200" "$T/plan.json"
+ok "reproduce --plan trains nothing" test ! -e "$T/no-study" -a ! -e "$T/no-data"
+
 # The whole study, quick: report.md/html and results.json; every figure the report names is a PNG.
 check reproduce-quick 0 $AVTUNE --threads 2 -q reproduce --quick --seeds 1 --data "$D" --out "$T/study"
 contains "reproduce names the report" "report.html"
@@ -87,5 +95,27 @@ contains "chromium shows every figure ($nfig)" "data-figures=\"$nfig/$nfig\""
 check reproduce-cached 0 $AVTUNE --threads 2 reproduce --quick --seeds 1 --data "$D" --out "$T/study"
 if grep -q "avtune reproduce: training " "$T/out"; then echo "FAIL reproduce re-ran a finished stage"; fails=$((fails+1)); else passes=$((passes+1)); fi
 ok "the second run trained nothing" grep -q '"runs_trained_now": 0' "$T/study/results.json"
+# Figures as SVG beside the PNGs (the default --figure-format).
+ok "svg figures" test -s "$T/study/figures/joint.svg" -a -s "$T/study/figures/confidence_scatter.svg"
+ok "svg is SVG" grep -q '<svg' "$T/study/figures/joint.svg"
+# `avtune report` re-renders a finished study from results.json: deleted files come back, nothing trains.
+rm -f "$T/study/report.md" "$T/study/figures/joint.png" "$T/study/figures/joint.svg"
+touch "$T/marker"; sleep 1
+check report-rerender 0 $A report "$T/study"
+contains "report names report.html" "report.html"
+ok "report.md re-rendered" [ -s "$T/study/report.md" ]
+ok "figure re-rendered" is_png "$T/study/figures/joint.png"
+ok "svg re-rendered" [ -s "$T/study/figures/joint.svg" ]
+ok "report trained nothing" [ -z "$(find "$T/study" -newer "$T/marker" -type f ! -path '*/figures/*' ! -name 'report.*')" ]
+check report-pdf 0 $A report "$T/study" --figure-format pdf
+ok "pdf figures" [ "$(head -c 4 "$T/study/figures/joint.pdf")" = "%PDF" ]
+check report-missing 1 $A report "$T/nothing"
+contains "report names the missing file" "$T/nothing/results.json"
+mkdir -p "$T/not-a-study"; echo '{"epochs": 3}' > "$T/not-a-study/results.json"
+check report-not-a-study 1 $A report "$T/not-a-study"
+contains "report says what it wanted" "results of a study"
+check report-no-dir 2 $A report
+check report-bad-format 2 $A report "$T/study" --figure-format gif
+check report-two-dirs 2 $A report "$T/study" "$T/s2"
 
 finish study

@@ -82,7 +82,7 @@ TEST_F(EmbeddedData, LayoutMatchesTheRealDataSets) {
   EXPECT_EQ(words->size(), 60u);
   spec.root = (a / "fashion-source").string();
   spec.format = "image-folder";
-  spec.image_size = 32;
+  spec.clip.image_size = 32;
   auto src = open_dataset(spec, "train", true);
   EXPECT_EQ(src->size(), 100u);
   EXPECT_EQ(src->class_names().size(), 10u);

@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 
 #include "avtune/io/checkpoint.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/models/resnet.h"
+#include "avtune/train/train_config.h"
 #include "avtune/util/error.h"
 #include "../test_support.h"
 
@@ -57,4 +61,57 @@ TEST(Checkpoint, PlainWeightsAreNotATrainingCheckpoint) {
     EXPECT_NE(std::string(e.what()).find("avtune training checkpoint"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("w.pth"), std::string::npos) << e.what();
   }
+}
+
+namespace {
+std::string saved_run_checkpoint(const test::TempDir& d, const std::string& name, const std::string& config_json) {
+  ResNetEncoder enc(ResNetConfig{18, 1, 0.125});
+  TrainingCheckpoint ck;
+  ck.model = state_dict_of(*enc);
+  ck.config_json = config_json;
+  const auto p = d.file(name);
+  save_checkpoint(p, ck, /*also_safetensors=*/true);
+  return p;
+}
+}  // namespace
+
+TEST(Checkpoint, RunCheckpointsAreToldFromPlainWeights) {
+  test::TempDir d;
+  const auto p = saved_run_checkpoint(d, "last.pth", R"({"lr":0.1})");
+  EXPECT_TRUE(is_run_checkpoint(p));
+  // The safetensors copy beside it holds weights only.
+  EXPECT_FALSE(is_run_checkpoint(d.file("last.safetensors")));
+  StateDict sd;
+  sd.set("w", torch::zeros({2}));
+  save_weights(d.file("w.pth"), sd);
+  save_weights(d.file("w.safetensors"), sd);
+  EXPECT_FALSE(is_run_checkpoint(d.file("w.pth")));
+  EXPECT_FALSE(is_run_checkpoint(d.file("w.safetensors")));
+}
+
+TEST(Checkpoint, CorruptCheckpointIsAnErrorNamingTheFile) {
+  test::TempDir d;
+  const auto p = saved_run_checkpoint(d, "last.pth", "{}");
+  const auto size = std::filesystem::file_size(p);
+  std::filesystem::resize_file(p, size / 2);  // an interrupted copy
+  for (const auto& fn : {std::function<void()>([&] { is_run_checkpoint(p); }), std::function<void()>([&] { load_checkpoint(p); })}) {
+    const auto msg = test::error_of(fn);
+    EXPECT_NE(msg.find("last.pth"), std::string::npos) << msg;
+    EXPECT_EQ(msg.find("key"), std::string::npos) << "a key message for a broken file: " << msg;
+    EXPECT_EQ(msg.find("shape"), std::string::npos) << "a shape message for a broken file: " << msg;
+  }
+  const auto garbage = d.file("garbage.pth");
+  { std::ofstream(garbage) << "not a checkpoint"; }
+  const auto msg = test::error_of([&] { is_run_checkpoint(garbage); });
+  EXPECT_NE(msg.find("garbage.pth"), std::string::npos) << msg;
+}
+
+TEST(Checkpoint, UnknownConfigKeyIsAnErrorNamingKeyAndFile) {
+  test::TempDir d;
+  const auto p = saved_run_checkpoint(d, "best.pth", R"({"lr":0.1,"learning_rat":0.2})");
+  ASSERT_TRUE(is_run_checkpoint(p));
+  // What eval and probe do with a run checkpoint's configuration.
+  const auto msg = test::error_of([&] { train_config_from_json(nlohmann::json::parse(load_checkpoint(p).config_json), p); });
+  EXPECT_NE(msg.find("learning_rat"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("best.pth"), std::string::npos) << msg;
 }

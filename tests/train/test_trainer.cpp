@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "avtune/models/encoder_init.h"
 #include "avtune/io/checkpoint.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/train/trainer.h"

@@ -1,18 +1,14 @@
 #pragma once
-// The paper's audio input (§6): fbank -> fixed length -> normalisation, plus SpecAugment masks.
+// The paper's audio input (the reference's preprocessing; docs/audio.md): fbank -> fixed length -> normalisation, plus SpecAugment masks.
 #include <torch/torch.h>
 
 #include <cstdint>
 #include <string>
 
 #include "avtune/audio/fbank.h"
+#include "avtune/audio/paper_input.h"
 
 namespace avtune {
-
-// Fbank statistics of Kinetics-Sounds used by the reference loader; other data sets have their own.
-constexpr double kKineticsSoundsFbankMean = -4.503877;
-constexpr double kKineticsSoundsFbankStd = 5.141276;
-constexpr int64_t kPaperAudioFrames = 1024;
 
 // [T, F] -> [target_frames, F]: zero rows appended at the end, or the first target_frames kept.
 torch::Tensor pad_or_cut(const torch::Tensor& fbank, int64_t target_frames);

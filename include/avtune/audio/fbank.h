@@ -37,7 +37,7 @@ struct FbankOptions {
   std::string window_type = "povey";  // hamming|hanning|povey|rectangular|blackman
 };
 
-// The options of the paper's audio input (§6): HTK order, Hanning window, 128 bins, no dither, no
+// The options of the paper's audio input (the reference's preprocessing; docs/audio.md): HTK order, Hanning window, 128 bins, no dither, no
 // energy column, 25 ms / 10 ms; everything else at torchaudio's defaults.
 FbankOptions paper_fbank_options(double sample_frequency = 16000.0);
 

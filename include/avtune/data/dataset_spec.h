@@ -22,8 +22,7 @@ struct DatasetSpec {
   std::map<std::string, std::string> lists;     // split -> list file (default by convention)
   std::string classes_file;
   Modality modality = Modality::AV;
-  AVClipOptions clip;                           // audio/visual input options (dirs and train flag are filled in)
-  int64_t image_size = 224;                     // image-folder
+  AVClipOptions clip;  // input options (dirs and train flag are filled in); image-folder uses clip.image_size
 };
 
 // Opens split `split` (e.g. "train", "val", "test"); `train` turns on random augmentation.

@@ -28,4 +28,9 @@ void restore_cpu_rng(const torch::Tensor& state);
 void save_checkpoint(const std::string& path, const TrainingCheckpoint& ck, bool also_safetensors = false);
 TrainingCheckpoint load_checkpoint(const std::string& path);
 
+// True when `path` is an avtune training checkpoint (a torch.save dict whose 'format' is
+// 'avtune-checkpoint/1'); false for plain weights (.safetensors, other .pth). An unreadable or
+// corrupt file throws naming it, so callers never mistake a broken checkpoint for plain weights.
+bool is_run_checkpoint(const std::string& path);
+
 }  // namespace avtune

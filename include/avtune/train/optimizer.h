@@ -24,7 +24,7 @@ struct OptimizerConfig {
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;  // adam, adamw
   double weight_decay = 1e-4;
   // Weight decay skips BatchNorm parameters, biases and ABRi's mixing weights ("fusion_weight",
-  // "alpha"): decaying them is what drives channels dead (paper-notes §2).
+  // "alpha"): decaying them is what drives channels dead (the paper's dead-channel analysis).
   bool decay_exclude = true;
   double grad_clip = 0;      // max global L2 norm of the gradients; 0 = no clipping
 };

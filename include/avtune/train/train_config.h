@@ -2,14 +2,12 @@
 // A training run's configuration: the engine's settings as one flat JSON object (the keys are the
 // field names below), loadable from a file with command-line overrides on top, plus free-form
 // "model" / "data" sections the CLI keeps for itself (saved in config.json so eval and resume can
-// rebuild the run). Also the encoder initialisation a run starts from (--init).
+// rebuild the run).
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
 
-#include "avtune/io/state_dict.h"
-#include "avtune/models/resnet.h"
 #include "avtune/train/lr_schedule.h"
 #include "avtune/train/optimizer.h"
 
@@ -43,21 +41,5 @@ TrainConfig load_train_config(const std::string& path);
 // The configuration a run uses: defaults <- config file (when `path` is not empty) <- overrides
 // (the options given on the command line, as JSON with the same keys). Overrides win.
 TrainConfig resolve_train_config(const std::string& path, const nlohmann::json& overrides);
-
-// Where an encoder's weights come from: "random", or "PATH[:conv1=sum|mean|replicate]".
-struct EncoderInit {
-  bool random = true;
-  std::string path;
-  std::string conv1_adapt;  // "" = sum for 3->1 channels, replicate for 1->3
-};
-EncoderInit parse_encoder_init(const std::string& spec);
-std::string to_string(const EncoderInit& init);
-
-// Loads an encoder from a weight file whose keys are the bare encoder's (conv1.weight, ...), or under
-// "audio_net."/"visual_net." (a classifier of either modality; `prefer_prefix` wins when both are
-// there), adapting conv1 to the encoder's input channels. Keys outside the encoder (fc., ...) are
-// reported as unexpected; a missing or mis-shaped encoder key throws. Random init returns an empty report.
-LoadReport init_encoder(torch::nn::Module& encoder, int64_t in_channels, const EncoderInit& init,
-                        const std::string& prefer_prefix);
 
 }  // namespace avtune

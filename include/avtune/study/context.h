@@ -1,0 +1,53 @@
+#pragma once
+// What every experiment of the study shares besides the plan: where the study and its data live,
+// the runtime settings, the fbank statistics, and the run configuration every study run starts from.
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "avtune/study/plan.h"
+#include "avtune/train/train_config.h"
+
+namespace avtune {
+
+struct StudyContext {
+  std::filesystem::path out;  // the study folder
+  std::string data_dir;       // the embedded data
+  std::string device = "auto";
+  int workers = 2;
+  bool quiet = false;
+  std::map<std::string, std::pair<double, double>> fbank;  // data set ("av-fashion", ...) -> (mean, std)
+
+  std::string av_root() const;  // <data>/av-fashion, the target data set of every fine-tuning run
+  // last.pth of the source model pre-trained on "visual" or "audio" data.
+  std::string source_checkpoint(const std::string& which) const;
+  // An encoder init spec ("random" or PATH[:conv1=RULE]) for a source named by the plan.
+  std::string init_spec(const std::string& source, const std::string& conv1) const;
+};
+
+// The "data" section of an av-fashion run; `mask_file` (Fusion Tuning's ratios) only when given.
+nlohmann::json av_data(const StudyPlan& p, const StudyContext& c, const std::string& mask_file = "");
+
+// A fine-tuning run: SGD with momentum, cosine schedule, the plan's batch, the context's runtime.
+TrainConfig study_run(const StudyPlan& p, const StudyContext& c, const std::filesystem::path& dir, int64_t epochs,
+                      double lr, double wd, uint64_t seed);
+
+// Mean and sample standard deviation (0 for a single value; NaN when empty).
+struct MeanStd {
+  double mean = std::nan(""), std = std::nan("");
+  size_t n = 0;
+};
+MeanStd mean_std(const std::vector<double>& v);
+nlohmann::json to_json(const MeanStd& m);
+
+// Per epoch over seeds (truncated to the shortest curve): {"epoch": [1..], "mean": [...], "std": [...]}
+// with std 0 for a single seed (the figures' error band).
+nlohmann::json mean_curve_json(const std::vector<std::vector<double>>& per_seed);
+
+}  // namespace avtune

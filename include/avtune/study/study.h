@@ -1,0 +1,36 @@
+#pragma once
+// `avtune reproduce`: the paper's whole study at small scale on the embedded default data, in cached,
+// resumable stages (study/scheduler.h), ending in results.json and the report rendered from it
+// (report/study_report.h). The plan (study/plan.h) fixes every hyper-parameter and seed; docs/reproduce.md.
+#include <string>
+
+#include "avtune/study/plan.h"
+
+namespace avtune {
+
+struct StudyOptions {
+  std::string out_dir;   // the study's folder (stages under it)
+  std::string data_dir;  // the embedded data (built when missing)
+  bool quick = false;    // smoke-test sizes: tiny data, 1-2 epochs
+  int seeds = 3;         // seeds of every compared fine-tuning run
+  int cross_seeds = 0;   // seeds of the cross-modal runs, whose arms differ least (0 = seeds + 2; seeds when quick)
+  bool fresh = false;    // redo finished stages
+  std::string device = "auto";
+  int workers = 2;
+  int parallel = 0;         // runs trained side by side (run_pool), sharing the intra-op threads
+                            // (0 = one run per thread on CPU, one at a time on a GPU)
+  std::string figure_format = "svg";  // png|svg|pdf: figures as PNG, plus that vector file beside each
+  bool quiet = false;
+};
+
+struct StudyResult {
+  std::string report_md, report_html, results_json;
+  double seconds = 0;
+};
+
+// The plan the options ask for (make_plan with the options' seeds).
+StudyPlan study_plan(const StudyOptions& opts);
+
+StudyResult run_study(const StudyOptions& opts);
+
+}  // namespace avtune

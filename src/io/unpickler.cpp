@@ -1,0 +1,388 @@
+// Reading pickles: the unpickler, with the persistent-load hook through which tensors arrive.
+#include "avtune/io/pickle.h"
+
+#include <torch/torch.h>
+
+#include <cstring>
+#include <unordered_map>
+
+#include "avtune/util/error.h"
+
+namespace avtune::py {
+
+namespace {
+
+class Unpickler {
+ public:
+  Unpickler(const char* data, size_t size, const PersistentLoad& pl, const std::string& source)
+      : p_(data), end_(data + size), begin_(data), pl_(pl), source_(source) {}
+
+  ValuePtr run(size_t* consumed) {
+    for (;;) {
+      const unsigned char op = static_cast<unsigned char>(read_byte());
+      if (op == '.') {
+        if (stack_.size() != 1) bad("one object on the stack at STOP", std::to_string(stack_.size()));
+        if (consumed) *consumed = static_cast<size_t>(p_ - begin_);
+        return stack_.back();
+      }
+      step(op);
+    }
+  }
+
+ private:
+  const char* p_;
+  const char* end_;
+  const char* begin_;
+  const PersistentLoad& pl_;
+  std::string source_;
+  std::vector<ValuePtr> stack_;
+  std::vector<size_t> marks_;
+  std::unordered_map<uint64_t, ValuePtr> memo_;
+
+  [[noreturn]] void bad(const std::string& expected, const std::string& got) {
+    fail("pickle", expected, got + " at byte " + std::to_string(p_ - begin_), {source_});
+  }
+  void need(size_t n) {
+    if (static_cast<size_t>(end_ - p_) < n) bad(std::to_string(n) + " more byte(s)", "end of data (truncated file?)");
+  }
+  char read_byte() {
+    need(1);
+    return *p_++;
+  }
+  uint64_t read_uint(size_t n) {
+    need(n);
+    uint64_t v = 0;
+    for (size_t k = 0; k < n; ++k) v |= static_cast<uint64_t>(static_cast<unsigned char>(p_[k])) << (8 * k);
+    p_ += n;
+    return v;
+  }
+  std::string read_bytes(size_t n) {
+    need(n);
+    std::string s(p_, n);
+    p_ += n;
+    return s;
+  }
+  std::string read_line() {
+    const char* nl = static_cast<const char*>(std::memchr(p_, '\n', static_cast<size_t>(end_ - p_)));
+    if (!nl) bad("a newline-terminated argument", "end of data");
+    std::string s(p_, static_cast<size_t>(nl - p_));
+    p_ = nl + 1;
+    return s;
+  }
+  ValuePtr pop() {
+    if (stack_.empty() || (!marks_.empty() && stack_.size() <= marks_.back())) bad("a value on the stack", "empty stack");
+    auto v = stack_.back();
+    stack_.pop_back();
+    return v;
+  }
+  ValuePtr& top() {
+    if (stack_.empty()) bad("a value on the stack", "empty stack");
+    return stack_.back();
+  }
+  std::vector<ValuePtr> pop_to_mark() {
+    if (marks_.empty()) bad("a MARK before this opcode", "none");
+    const size_t m = marks_.back();
+    marks_.pop_back();
+    std::vector<ValuePtr> items(stack_.begin() + static_cast<long>(m), stack_.end());
+    stack_.resize(m);
+    return items;
+  }
+  ValuePtr memo_get(uint64_t k) {
+    auto it = memo_.find(k);
+    if (it == memo_.end()) bad("a memo entry " + std::to_string(k), "none");
+    return it->second;
+  }
+  static ValuePtr long_from_bytes(const std::string& b) {
+    if (b.size() <= 8) {
+      uint64_t v = 0;
+      for (size_t k = 0; k < b.size(); ++k) v |= static_cast<uint64_t>(static_cast<unsigned char>(b[k])) << (8 * k);
+      if (!b.empty() && (static_cast<unsigned char>(b.back()) & 0x80) && b.size() < 8) v |= ~uint64_t{0} << (8 * b.size());
+      return Value::integer(static_cast<int64_t>(v));
+    }
+    auto p = Value::integer(0);
+    p->big_int = true;
+    p->s = b;
+    return p;
+  }
+
+  void set_items(const ValuePtr& target, std::vector<ValuePtr>& kv) {
+    if (kv.size() % 2) bad("key/value pairs", "an odd count");
+    ValuePtr dict = target;
+    if (target->kind == Kind::Object) {  // e.g. a dict subclass we do not know: keep its items in state
+      if (!target->state) target->state = Value::dict();
+      dict = target->state;
+    }
+    if (dict->kind != Kind::Dict) bad("a dict for SETITEM(S)", target->type_name());
+    for (size_t k = 0; k < kv.size(); k += 2) {
+      bool replaced = false;
+      if (kv[k]->kind == Kind::Str)
+        for (auto& e : dict->entries)
+          if (e.first->kind == Kind::Str && e.first->s == kv[k]->s) {
+            e.second = kv[k + 1];
+            replaced = true;
+            break;
+          }
+      if (!replaced) dict->entries.emplace_back(kv[k], kv[k + 1]);
+    }
+  }
+
+  void append_items(const ValuePtr& target, std::vector<ValuePtr>& items) {
+    if (target->kind == Kind::List || target->kind == Kind::Set) {
+      for (auto& v : items) target->items.push_back(v);
+    } else if (target->kind == Kind::Object) {
+      if (!target->state) target->state = Value::list({});
+      for (auto& v : items) target->state->items.push_back(v);
+    } else {
+      bad("a list for APPEND(S)", target->type_name());
+    }
+  }
+
+  static int64_t as_int(const ValuePtr& v, const std::string& what, Unpickler& u) {
+    if (v->kind == Kind::Int && !v->big_int) return v->i;
+    if (v->kind == Kind::Bool) return v->b;
+    u.bad(what + " as an int", v->type_name());
+  }
+  std::vector<int64_t> as_int_list(const ValuePtr& v, const std::string& what) {
+    if (v->kind != Kind::Tuple && v->kind != Kind::List) bad(what + " as a tuple of ints", v->type_name());
+    std::vector<int64_t> out;
+    for (auto& x : v->items) out.push_back(as_int(x, what, *this));
+    return out;
+  }
+
+  ValuePtr rebuild_tensor(const std::vector<ValuePtr>& a) {
+    if (a.size() < 4) bad("_rebuild_tensor args (storage, offset, size, stride, ...)", std::to_string(a.size()) + " args");
+    if (a[0]->kind != Kind::Storage) bad("a storage as the first _rebuild_tensor arg", a[0]->type_name());
+    const at::Tensor& st = a[0]->tensor;
+    const int64_t offset = as_int(a[1], "storage offset", *this);
+    auto size = as_int_list(a[2], "tensor size");
+    auto stride = as_int_list(a[3], "tensor stride");
+    if (size.size() != stride.size()) bad("size and stride of equal rank", std::to_string(size.size()) + " vs " + std::to_string(stride.size()));
+    int64_t last = offset;
+    bool empty = false;
+    for (size_t k = 0; k < size.size(); ++k) {
+      if (size[k] < 0 || stride[k] < 0) bad("non-negative sizes and strides", "a negative one");
+      if (size[k] == 0) empty = true;
+      last += (size[k] - 1) * stride[k];
+    }
+    if (!empty && (offset < 0 || last >= st.numel()))
+      bad("a tensor view inside its storage of " + std::to_string(st.numel()) + " elements",
+          "one reaching element " + std::to_string(last));
+    if (empty) return Value::from_tensor(at::empty(size, st.options()));
+    return Value::from_tensor(st.as_strided(size, stride, offset));
+  }
+
+  ValuePtr numpy_scalar(const std::vector<ValuePtr>& a) {
+    // numpy.core.multiarray.scalar(dtype, raw bytes) -> Python int/float
+    if (a.size() == 2 && a[0]->kind == Kind::Object && a[0]->args && !a[0]->args->items.empty() &&
+        a[0]->args->items[0]->kind == Kind::Str && a[1]->kind == Kind::Bytes) {
+      const std::string& code = a[0]->args->items[0]->s;
+      const std::string& raw = a[1]->s;
+      auto take = [&](auto v) {
+        if (raw.size() != sizeof(v)) bad("numpy scalar of " + std::to_string(sizeof(v)) + " bytes", std::to_string(raw.size()));
+        std::memcpy(&v, raw.data(), sizeof(v));
+        return v;
+      };
+      if (code == "f8") return Value::floating(take(double{}));
+      if (code == "f4") return Value::floating(take(float{}));
+      if (code == "i8") return Value::integer(take(int64_t{}));
+      if (code == "i4") return Value::integer(take(int32_t{}));
+      if (code == "u1") return Value::integer(take(uint8_t{}));
+      if (code == "b1") return Value::boolean(take(uint8_t{}) != 0);
+    }
+    auto o = std::make_shared<Value>();
+    o->kind = Kind::Object;
+    o->module = "numpy";
+    o->name = "scalar";
+    o->args = Value::tuple(a);
+    return o;
+  }
+
+  // _codecs.encode(str, 'latin1'): each code point (< 256) of the UTF-8 text becomes one byte.
+  ValuePtr latin1_bytes(const std::vector<ValuePtr>& a) {
+    if (a.empty() || a[0]->kind != Kind::Str) bad("_codecs.encode(str, encoding)", "other arguments");
+    if (a.size() > 1 && a[1]->kind == Kind::Str && a[1]->s != "latin1" && a[1]->s != "latin-1")
+      bad("latin1 in _codecs.encode", "'" + a[1]->s + "'");
+    const std::string& u = a[0]->s;
+    std::string out;
+    for (size_t k = 0; k < u.size(); ++k) {
+      const auto c = static_cast<unsigned char>(u[k]);
+      if (c < 0x80) {
+        out.push_back(static_cast<char>(c));
+      } else if ((c & 0xe0) == 0xc0 && k + 1 < u.size()) {
+        const unsigned cp = ((c & 0x1fu) << 6) | (static_cast<unsigned char>(u[++k]) & 0x3fu);
+        if (cp > 0xff) bad("latin1 text", "a code point above 255");
+        out.push_back(static_cast<char>(cp));
+      } else {
+        bad("latin1 text", "a code point above 255");
+      }
+    }
+    return Value::bytes(out);
+  }
+
+  ValuePtr call(const ValuePtr& fn, const ValuePtr& args_v) {
+    if (fn->kind != Kind::Global) bad("a class or function to call", fn->type_name());
+    std::vector<ValuePtr> a = args_v && (args_v->kind == Kind::Tuple || args_v->kind == Kind::List) ? args_v->items
+                                                                                                    : std::vector<ValuePtr>{};
+    const std::string& m = fn->module;
+    const std::string& n = fn->name;
+    if ((m == "collections" && n == "OrderedDict") || (m == "builtins" && n == "dict") || (m == "__builtin__" && n == "dict")) {
+      auto d = Value::dict(n == "OrderedDict");
+      if (!a.empty() && (a[0]->kind == Kind::List || a[0]->kind == Kind::Tuple))
+        for (auto& pr : a[0]->items)
+          if (pr->items.size() == 2) d->entries.emplace_back(pr->items[0], pr->items[1]);
+      return d;
+    }
+    if (m == "torch._utils" && (n == "_rebuild_tensor_v2" || n == "_rebuild_tensor")) return rebuild_tensor(a);
+    if (m == "torch._utils" && (n == "_rebuild_parameter" || n == "_rebuild_parameter_with_state")) {
+      if (a.empty() || a[0]->kind != Kind::Tensor) bad("a tensor inside _rebuild_parameter", a.empty() ? "nothing" : a[0]->type_name());
+      return a[0];
+    }
+    if (m == "torch._tensor" && n == "_rebuild_from_type_v2") {
+      if (a.size() < 3) bad("_rebuild_from_type_v2(func, type, args, state)", std::to_string(a.size()) + " args");
+      return call(a[0], a[2]);
+    }
+    if (m == "_codecs" && n == "encode") return latin1_bytes(a);  // how protocol 2 pickles bytes
+    if (m == "torch" && n == "Size") return a.empty() ? Value::tuple({}) : Value::tuple(a[0]->items);
+    if ((m == "numpy.core.multiarray" || m == "numpy._core.multiarray") && n == "scalar") return numpy_scalar(a);
+    if ((m == "builtins" || m == "__builtin__") && (n == "set" || n == "frozenset")) {
+      auto s = Value::list(a.empty() ? std::vector<ValuePtr>{} : a[0]->items);
+      s->kind = Kind::Set;
+      return s;
+    }
+    if (m == "torch._utils" && (n == "_rebuild_qtensor" || n == "_rebuild_sparse_tensor" || n == "_rebuild_sparse_csr" ||
+                                n == "_rebuild_device_tensor_from_numpy" || n == "_rebuild_meta_tensor_no_storage"))
+      bad("a dense tensor", "unsupported " + m + "." + n);
+    // Anything else (argparse.Namespace, numpy.dtype, torch.device, ...) is kept as an opaque object.
+    auto o = std::make_shared<Value>();
+    o->kind = Kind::Object;
+    o->module = m;
+    o->name = n;
+    o->args = Value::tuple(a);
+    return o;
+  }
+
+  void step(unsigned char op) {
+    switch (op) {
+      case 0x80: read_byte(); break;          // PROTO
+      case 0x95: read_uint(8); break;          // FRAME
+      case '}': stack_.push_back(Value::dict()); break;
+      case ']': stack_.push_back(Value::list({})); break;
+      case ')': stack_.push_back(Value::tuple({})); break;
+      case 0x8f: { auto s = Value::list({}); s->kind = Kind::Set; stack_.push_back(s); break; }
+      case '(': marks_.push_back(stack_.size()); break;
+      case 'q': memo_[read_uint(1)] = top(); break;
+      case 'r': memo_[read_uint(4)] = top(); break;
+      case 0x94: memo_[memo_.size()] = top(); break;  // MEMOIZE
+      case 'h': stack_.push_back(memo_get(read_uint(1))); break;
+      case 'j': stack_.push_back(memo_get(read_uint(4))); break;
+      case 'X': stack_.push_back(Value::str(read_bytes(read_uint(4)))); break;
+      case 0x8c: stack_.push_back(Value::str(read_bytes(read_uint(1)))); break;
+      case 0x8d: stack_.push_back(Value::str(read_bytes(read_uint(8)))); break;
+      case 'T': stack_.push_back(Value::str(read_bytes(read_uint(4)))); break;
+      case 'U': stack_.push_back(Value::str(read_bytes(read_uint(1)))); break;
+      case 'B': stack_.push_back(Value::bytes(read_bytes(read_uint(4)))); break;
+      case 'C': stack_.push_back(Value::bytes(read_bytes(read_uint(1)))); break;
+      case 0x8e: case 0x96: stack_.push_back(Value::bytes(read_bytes(read_uint(8)))); break;
+      case 'V': stack_.push_back(Value::str(read_line())); break;
+      case 'S': {
+        auto l = read_line();
+        if (l.size() >= 2 && (l[0] == '\'' || l[0] == '"')) l = l.substr(1, l.size() - 2);
+        stack_.push_back(Value::str(l));
+        break;
+      }
+      case 'c': {
+        auto mod = read_line();
+        auto nm = read_line();
+        stack_.push_back(Value::global(mod, nm));
+        break;
+      }
+      case 0x93: {  // STACK_GLOBAL
+        auto nm = pop();
+        auto mod = pop();
+        if (mod->kind != Kind::Str || nm->kind != Kind::Str) bad("module and name strings", "other values");
+        stack_.push_back(Value::global(mod->s, nm->s));
+        break;
+      }
+      case 'Q': {
+        auto pid = pop();
+        if (!pl_) bad("no persistent ids in this pickle", "BINPERSID");
+        stack_.push_back(pl_(pid));
+        break;
+      }
+      case 'P': {
+        auto pid = Value::str(read_line());
+        if (!pl_) bad("no persistent ids in this pickle", "PERSID");
+        stack_.push_back(pl_(pid));
+        break;
+      }
+      case 'J': stack_.push_back(Value::integer(static_cast<int32_t>(read_uint(4)))); break;
+      case 'K': stack_.push_back(Value::integer(static_cast<int64_t>(read_uint(1)))); break;
+      case 'M': stack_.push_back(Value::integer(static_cast<int64_t>(read_uint(2)))); break;
+      case 0x8a: stack_.push_back(long_from_bytes(read_bytes(read_uint(1)))); break;
+      case 0x8b: stack_.push_back(long_from_bytes(read_bytes(read_uint(4)))); break;
+      case 'I': case 'L': {
+        auto l = read_line();
+        if (!l.empty() && l.back() == 'L') l.pop_back();
+        if (l == "00") stack_.push_back(Value::boolean(false));
+        else if (l == "01") stack_.push_back(Value::boolean(true));
+        else stack_.push_back(Value::integer(std::stoll(l)));
+        break;
+      }
+      case 'G': {
+        uint64_t bits = 0;
+        need(8);
+        for (int k = 0; k < 8; ++k) bits = (bits << 8) | static_cast<unsigned char>(p_[k]);
+        p_ += 8;
+        double d;
+        std::memcpy(&d, &bits, 8);
+        stack_.push_back(Value::floating(d));
+        break;
+      }
+      case 'F': stack_.push_back(Value::floating(std::stod(read_line()))); break;
+      case 'N': stack_.push_back(Value::none()); break;
+      case 0x88: stack_.push_back(Value::boolean(true)); break;
+      case 0x89: stack_.push_back(Value::boolean(false)); break;
+      case 't': stack_.push_back(Value::tuple(pop_to_mark())); break;
+      case 0x85: { auto a = pop(); stack_.push_back(Value::tuple({a})); break; }
+      case 0x86: { auto b = pop(); auto a = pop(); stack_.push_back(Value::tuple({a, b})); break; }
+      case 0x87: { auto c = pop(); auto b = pop(); auto a = pop(); stack_.push_back(Value::tuple({a, b, c})); break; }
+      case 'l': stack_.push_back(Value::list(pop_to_mark())); break;
+      case 'd': {
+        auto kv = pop_to_mark();
+        auto d = Value::dict();
+        set_items(d, kv);
+        stack_.push_back(d);
+        break;
+      }
+      case 'a': { std::vector<ValuePtr> v{pop()}; append_items(top(), v); break; }
+      case 'e': case 0x90: { auto v = pop_to_mark(); append_items(top(), v); break; }
+      case 's': { auto v = pop(); auto k = pop(); std::vector<ValuePtr> kv{k, v}; set_items(top(), kv); break; }
+      case 'u': { auto kv = pop_to_mark(); set_items(top(), kv); break; }
+      case 0x91: { auto s = Value::list(pop_to_mark()); s->kind = Kind::Set; stack_.push_back(s); break; }
+      case 'R': { auto args = pop(); auto fn = pop(); stack_.push_back(call(fn, args)); break; }
+      case 0x81: { auto args = pop(); auto cls = pop(); stack_.push_back(call(cls, args)); break; }
+      case 0x92: { pop(); auto args = pop(); auto cls = pop(); stack_.push_back(call(cls, args)); break; }
+      case 'b': {  // BUILD: keep the state; for OrderedDict it is {'_metadata': ...}, which we do not need
+        auto st = pop();
+        top()->state = st;
+        break;
+      }
+      case '0': pop(); break;
+      case '1': pop_to_mark(); break;
+      case '2': stack_.push_back(top()); break;
+      default: {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "0x%02x", op);
+        bad("a known pickle opcode", buf);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+ValuePtr unpickle(const char* data, size_t size, const PersistentLoad& pl, const std::string& source, size_t* consumed) {
+  Unpickler u(data, size, pl, source);
+  return u.run(consumed);
+}
+}  // namespace avtune::py

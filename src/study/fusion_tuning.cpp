@@ -1,0 +1,99 @@
+#include "avtune/study/fusion_tuning.h"
+
+#include <fmt/format.h>
+
+#include "avtune/data/dataset.h"
+#include "avtune/run/training_run.h"
+#include "avtune/study/clip_card.h"
+#include "avtune/study/joint.h"
+#include "avtune/train/trainer.h"
+
+namespace avtune {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json FusionTuningResult::to_json() const {
+  json rows = json::array();
+  for (const auto& a : arms) {
+    json summary = nullptr;
+    if (a.masked)
+      summary = {{"audio_masked", a.masks.audio_masked}, {"visual_masked", a.masks.visual_masked},
+                 {"mean_ratio_audio", a.masks.mean_audio}, {"mean_ratio_visual", a.masks.mean_visual}};
+    rows.push_back({{"arm", a.name}, {"masks", summary}, {"joint_top1", avtune::to_json(mean_std(a.joint))},
+                    {"probe_audio", avtune::to_json(mean_std(a.probe_audio))},
+                    {"probe_visual", avtune::to_json(mean_std(a.probe_visual))}, {"per_seed", a.joint},
+                    {"per_seed_probe_audio", a.probe_audio}, {"per_seed_probe_visual", a.probe_visual}});
+  }
+  json scatter = {{"group_names", clip_group_names()}, {"name", json::array()}, {"audio", json::array()},
+                  {"visual", json::array()}, {"group", groups}};
+  for (const auto& sc : confidences) {
+    scatter["name"].push_back(sc.name);
+    scatter["audio"].push_back(sc.audio);
+    scatter["visual"].push_back(sc.visual);
+  }
+  return {{"rows", rows}, {"samples", confidences.size()}, {"stage1_top1", stage1_top1},
+          {"rule", {{"tau", rule.tau}, {"eta", rule.eta_audio}, {"rho", rule.rho_audio}}},
+          {"stage1_confidence", scatter}};
+}
+
+FusionTuningResult run_fusion_tuning(const StudyPlan& p, Scheduler& s, const StudyContext& c) {
+  FusionTuningResult res;
+  for (const auto& a : p.arms)
+    if (a.masked && a.rule.rule == MaskRule::Symmetric && !a.rule.mean_mode) res.rule = a.rule;
+  const fs::path root = c.out / "fust";
+  for (const std::string mod : {"audio", "visual"}) {
+    auto cfg = study_run(p, c, root / "stage1" / mod, p.s1_epochs, p.ft_lr, p.ft_wd, p.seed.fust_stage1);
+    cfg.model = {{"modality", mod}, {"width", p.width}, {"init", c.source_checkpoint(mod)}};
+    cfg.data = av_data(p, c);
+    cfg.record_confidences = true;
+    res.stage1_top1[mod] = s.cached(cfg).last;
+  }
+  if (s.pass_pending()) return res;  // stage 2 needs stage 1's confidences and checkpoints
+  res.stage1_done = true;
+
+  std::map<std::string, std::map<std::string, std::vector<float>>> conf;
+  for (const std::string mod : {"audio", "visual"})
+    conf[mod] = read_run_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
+  auto ds = open_dataset(dataset_spec_from(resolved_data(av_data(p, c)), Modality::AV), "train", false);
+  std::map<std::string, int64_t> labels;
+  for (size_t i = 0; i < ds->size(); ++i) labels[ds->name_of(i)] = ds->label_of(i);
+  res.confidences = join_confidences(conf["audio"], conf["visual"], labels);
+  write_confidences_csv((root / "stage1" / "confidences.csv").string(), res.confidences);
+  const auto card = read_clip_groups((fs::path(c.av_root()) / "clips.csv").string());
+  for (const auto& sc : res.confidences) {
+    const auto it = card.find(sc.name);
+    res.groups.push_back(it == card.end() ? -1 : it->second);
+  }
+
+  for (size_t i = 0; i < p.arms.size(); ++i) {
+    const auto& arm = p.arms[i];
+    FusionArmResult ar;
+    ar.name = arm.name;
+    ar.masked = arm.masked;
+    std::string mask_path;
+    if (arm.masked) {
+      mask_path = (root / arm.file).string();
+      const auto ratios = mask_ratios(arm.rule, res.confidences);
+      write_mask_ratios_csv(mask_path, res.confidences, ratios);
+      ar.masks = summarize(ratios);
+    }
+    for (int k = 0; k < p.seeds; ++k) {
+      auto cfg = study_run(p, c, root / fmt::format("stage2-{}-seed{}", i, k), p.s2_epochs, p.ft_lr, p.ft_wd,
+                           p.seed.fust_stage2 + static_cast<uint64_t>(k));
+      cfg.model = {{"modality", "av"}, {"width", p.width},
+                   {"audio_init", (root / "stage1" / "audio" / RunFiles::kLast).string()},
+                   {"visual_init", (root / "stage1" / "visual" / RunFiles::kLast).string()}};
+      cfg.data = av_data(p, c, mask_path);
+      const auto r = s.cached(cfg);
+      ar.joint.push_back(r.last);
+      const auto [a, v] = linear_probes(p, s, c, r, p.seed.fust_probe + static_cast<uint64_t>(k));
+      ar.probe_audio.push_back(a);
+      ar.probe_visual.push_back(v);
+    }
+    res.arms.push_back(std::move(ar));
+  }
+  return res;
+}
+
+}  // namespace avtune

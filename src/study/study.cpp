@@ -1,0 +1,157 @@
+#include "avtune/study/study.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "avtune/data/dataset_spec.h"
+#include "avtune/data/fbank_stats.h"
+#include "avtune/plot/chart.h"
+#include "avtune/report/study_report.h"
+#include "avtune/plot/run_figures.h"
+#include "avtune/run/run_pool.h"
+#include "avtune/study/cross_modal.h"
+#include "avtune/study/diagnosis.h"
+#include "avtune/study/fusion_tuning.h"
+#include "avtune/study/joint.h"
+#include "avtune/study/pretraining.h"
+#include "avtune/util/atomic_file.h"
+#include "avtune/util/error.h"
+#include "avtune/util/runtime.h"
+
+namespace avtune {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+// Runs side by side: by default one per intra-op thread on CPU, one at a time on a GPU.
+int parallel_runs(const StudyOptions& o) {
+  if (o.parallel > 0) return o.parallel;
+  return resolve_device(o.device).is_cuda() ? 1 : torch::get_num_threads();
+}
+int threads_per_run(const StudyOptions& o) { return std::max(1, torch::get_num_threads() / parallel_runs(o)); }
+
+// Builds the embedded data unless <data>/README.md (its data card) exists.
+void build_data(const StudyPlan& p, const StudyOptions& o, json& results) {
+  if (fs::exists(fs::path(o.data_dir) / "README.md")) {
+    if (!o.quiet) std::fprintf(stderr, "avtune reproduce: using the data in %s\n", o.data_dir.c_str());
+  } else {
+    EmbeddedDataOptions d = p.data;
+    d.out_dir = o.data_dir;
+    d.quiet = o.quiet;
+    d.workers = o.workers;
+    results["data_build_seconds"] = make_embedded_data(d).seconds;
+  }
+  results["data_dir"] = o.data_dir;
+}
+
+// Each data set is normalised with its own training-split statistics, cached beside the results.
+void fbank_stats(const StudyPlan& p, const StudyOptions& o, StudyContext& c, json& results) {
+  for (const auto& [key, root] : {std::pair<std::string, std::string>{"av-fashion", c.av_root()},
+                                  {"spoken-words", (fs::path(o.data_dir) / "spoken-words").string()}}) {
+    const fs::path cache = c.out / ("fbank-stats-" + key + ".json");
+    json j;
+    if (fs::exists(cache) && !o.fresh) {
+      std::ifstream in(cache);
+      j = json::parse(in);
+    } else {
+      DatasetSpec spec;
+      spec.root = root;
+      spec.modality = Modality::Audio;
+      spec.clip.audio.target_frames = p.audio_frames;
+      spec.clip.audio.fbank.num_mel_bins = p.mel_bins;
+      spec.clip.audio.normalize = false;
+      const auto st = fbank_statistics(open_dataset(spec, "train", false), o.workers, false);
+      j = {{"mean", st.mean}, {"std", st.std}, {"clips", st.clips}};
+      fs::create_directories(c.out);
+      write_file_atomic(cache.string(), j.dump(2) + "\n");
+    }
+    c.fbank[key] = {j["mean"].get<double>(), j["std"].get<double>()};
+    results["fbank_stats"][key] = j;
+  }
+}
+
+}  // namespace
+
+StudyPlan study_plan(const StudyOptions& opts) {
+  StudyPlan p = make_plan(opts.quick);
+  set_seeds(p, opts.seeds, opts.cross_seeds);
+  return p;
+}
+
+StudyResult run_study(const StudyOptions& o) {
+  if (o.out_dir.empty()) fail("reproduce", "an output folder", "none");
+  if (o.parallel < 0) fail("reproduce", "--parallel >= 0", std::to_string(o.parallel));
+  const StudyPlan plan = study_plan(o);
+  const FigureFormat format = parse_figure_format(o.figure_format);
+  const auto t0 = std::chrono::steady_clock::now();
+  StudyContext ctx;
+  ctx.out = o.out_dir;
+  ctx.data_dir = o.data_dir;
+  ctx.device = o.device;
+  ctx.workers = o.workers;
+  ctx.quiet = o.quiet;
+  if (o.fresh)
+    for (const char* sub : {"pretrain", "cross-modal", "joint", "fust", "figures"}) fs::remove_all(ctx.out / sub);
+  fs::create_directories(ctx.out / "figures");
+
+  RunPoolOptions po;
+  po.parallel = parallel_runs(o);
+  po.threads_per_run = threads_per_run(o);
+  po.quiet = o.quiet;
+  po.label = "avtune reproduce";
+  // Each run's own figures, as a run trained from the CLI has them (a run draws none itself).
+  po.after_run = [](const TrainConfig& c, const RunOutcome& out) {
+    write_run_figures(c.out_dir, out.kind, out.result.log, out.alpha_names(), out.alpha_means());
+  };
+  Scheduler sched([po](std::vector<TrainConfig> jobs) { run_pool(std::move(jobs), po); }, o.quiet);
+
+  json results = json::object();
+  // Each stage body runs once per pass; the last pass (nothing pending) leaves the final numbers.
+  sched.stage("data", [&] { build_data(plan, o, results); });
+  sched.stage("fbank statistics", [&] { fbank_stats(plan, o, ctx, results); });
+  sched.stage("pre-training", [&] { results["pretrain"] = run_pretraining(plan, sched, ctx).to_json(); });
+  sched.stage("diagnosis", [&] {
+    const json d = diagnose_sources(plan, ctx).to_json();
+    for (auto it = d.begin(); it != d.end(); ++it) results["diagnosis"][it.key()] = it.value();
+  });
+  sched.stage("cross-modal initialisation", [&] {
+    const auto r = run_cross_modal(plan, sched, ctx);
+    results["cross_modal"] = r.to_json();
+    const json d = r.diagnosis_json();
+    for (auto it = d.begin(); it != d.end(); ++it) results["diagnosis"][it.key()] = it.value();
+  });
+  sched.stage("joint learning", [&] { results["joint"] = run_joint(plan, sched, ctx).to_json(); });
+  sched.stage("fusion tuning", [&] {
+    const auto r = run_fusion_tuning(plan, sched, ctx);
+    if (r.stage1_done) results["fust"] = r.to_json();
+  });
+
+  StudyResult r;
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  results["kind"] = kStudyResultsKind;
+  results["seconds"] = r.seconds;
+  results["runs_trained_now"] = sched.runs_trained();
+  results["runs_total"] = sched.runs_total();
+  results["quick"] = o.quick;
+  results["parallel_runs"] = {{"parallel", po.parallel}, {"threads_per_run", po.threads_per_run}};
+  results["seeds"] = plan.seeds;
+  results["cross_seeds"] = plan.cross_seeds;
+  results["plan"] = to_json(plan);
+  results["stage_seconds"] = json::array();
+  for (const auto& [name, s] : sched.stage_seconds()) results["stage_seconds"].push_back({name, s});
+  r.results_json = (ctx.out / "results.json").string();
+  write_file_atomic(r.results_json, results.dump(2) + "\n");
+  const auto rep = write_study_report(ctx.out.string(), results, format);
+  r.report_md = rep.markdown;
+  r.report_html = rep.html;
+  return r;
+}
+
+}  // namespace avtune

@@ -1,0 +1,124 @@
+#include <gtest/gtest.h>
+
+#include "avtune/study/plan.h"
+#include "avtune/study/study.h"
+#include "../test_support.h"
+
+namespace avtune {
+namespace {
+
+using nlohmann::json;
+
+TEST(Plan, DefaultValuesAreTheStudysOwn) {
+  const auto p = make_plan(false);
+  EXPECT_FALSE(p.quick);
+  EXPECT_EQ(p.seeds, 3);
+  EXPECT_EQ(p.cross_seeds, 5);
+  EXPECT_DOUBLE_EQ(p.width, 0.25);
+  EXPECT_EQ(p.batch, 32);
+  EXPECT_EQ(p.audio_frames, 200);
+  EXPECT_EQ(p.pre_visual_epochs, 5);
+  EXPECT_EQ(p.pre_audio_epochs, 30);
+  EXPECT_DOUBLE_EQ(p.pre_audio_lr, 0.03);
+  EXPECT_EQ(p.ft_epochs, 5);
+  EXPECT_DOUBLE_EQ(p.ft_lr, 0.05);
+  EXPECT_EQ(p.diag_thresholds, (std::vector<double>{2e-5, 1e-2}));
+  EXPECT_EQ(p.data.av_train, EmbeddedDataOptions().av_train);
+  // Seed bases per stage: run s of a stage uses base + s.
+  EXPECT_EQ(p.seed.pretrain_visual, 1u);
+  EXPECT_EQ(p.seed.pretrain_audio, 2u);
+  EXPECT_EQ(p.seed.cross_modal, 100u);
+  EXPECT_EQ(p.seed.joint, 200u);
+  EXPECT_EQ(p.seed.joint_probe, 300u);
+  EXPECT_EQ(p.seed.fust_stage1, 400u);
+  EXPECT_EQ(p.seed.fust_stage2, 500u);
+  EXPECT_EQ(p.seed.fust_probe, 600u);
+  ASSERT_EQ(p.variants.size(), 6u);
+  EXPECT_EQ(p.variants[1].name, "pre-trained");
+  EXPECT_EQ(p.variants[5].model["bn_reset_threshold"].get<double>(), 1e-2);
+  ASSERT_EQ(p.arms.size(), 4u);
+  EXPECT_FALSE(p.arms[0].masked);
+  EXPECT_EQ(p.arms[1].rule.rule, MaskRule::Reference);
+  EXPECT_TRUE(p.arms[3].rule.mean_mode);
+}
+
+TEST(Plan, QuickShrinksTheSizes) {
+  const auto p = make_plan(true);
+  EXPECT_TRUE(p.quick);
+  EXPECT_EQ(p.pre_visual_epochs, 1);
+  EXPECT_EQ(p.pre_audio_epochs, 2);
+  EXPECT_EQ(p.ft_epochs, 2);
+  EXPECT_EQ(p.joint_epochs, 2);
+  EXPECT_EQ(p.s1_epochs, 2);
+  EXPECT_EQ(p.s2_epochs, 2);
+  EXPECT_EQ(p.probe_epochs, 1);
+  EXPECT_EQ(p.audio_frames, 128);
+  EXPECT_EQ(p.data.av_train, EmbeddedDataOptions::quick().av_train);
+  EXPECT_EQ(p.cross_seeds, p.seeds);  // --quick: cross-modal seeds default to --seeds
+}
+
+TEST(Plan, SeedsFollowTheOptions) {
+  StudyOptions o;
+  o.seeds = 2;
+  EXPECT_EQ(study_plan(o).cross_seeds, 4);
+  o.quick = true;
+  EXPECT_EQ(study_plan(o).cross_seeds, 2);
+  o.cross_seeds = 7;
+  EXPECT_EQ(study_plan(o).cross_seeds, 7);
+  o.seeds = 0;
+  EXPECT_NE(test::error_of([&] { study_plan(o); }).find("--seeds"), std::string::npos);
+}
+
+TEST(Plan, KeepsTheKeysOfTheEarlierFlatPlan) {
+  const json j = to_json(make_plan(false));
+  const json earlier = {{"width", 0.25}, {"batch", 32}, {"audio_frames", 200}, {"mel_bins", 40}, {"image_size", 32},
+                        {"pre_visual_epochs", 5}, {"pre_audio_epochs", 30}, {"pre_lr", 0.1}, {"pre_audio_lr", 0.03},
+                        {"pre_visual_weight_decay", 5e-3}, {"pre_audio_weight_decay", 1e-2}, {"pre_batch", 32},
+                        {"finetune_epochs", 5}, {"joint_epochs", 5}, {"probe_epochs", 1}, {"stage1_epochs", 5},
+                        {"stage2_epochs", 5}, {"finetune_lr", 0.05}, {"abnormal_threshold", 1e-2}};
+  for (auto it = earlier.begin(); it != earlier.end(); ++it) {
+    ASSERT_TRUE(j.contains(it.key())) << it.key();
+    EXPECT_EQ(j[it.key()], it.value()) << it.key();
+  }
+}
+
+TEST(Plan, JsonRoundTrip) {
+  for (bool quick : {false, true}) {
+    StudyPlan p = make_plan(quick);
+    set_seeds(p, 2, 3);
+    p.ft_lr = 0.07;
+    p.seed.joint = 250;
+    p.variants.pop_back();
+    p.arms[2].rule.tau = 0.25;
+    const json j = to_json(p);
+    const StudyPlan back = plan_from_json(json::parse(j.dump()));
+    EXPECT_EQ(to_json(back), j);
+    EXPECT_EQ(back.quick, quick);
+    EXPECT_EQ(back.cross_seeds, 3);
+    EXPECT_DOUBLE_EQ(back.ft_lr, 0.07);
+    EXPECT_EQ(back.seed.joint, 250u);
+    EXPECT_EQ(back.variants.size(), 5u);
+    EXPECT_DOUBLE_EQ(back.arms[2].rule.tau, 0.25);
+    EXPECT_EQ(back.arms[1].rule.rule, MaskRule::Reference);
+  }
+}
+
+TEST(Plan, AbsentKeysKeepTheDefaults) {
+  const StudyPlan p = plan_from_json({{"finetune_epochs", 9}});
+  EXPECT_EQ(p.ft_epochs, 9);
+  EXPECT_EQ(p.pre_audio_epochs, 30);
+  EXPECT_EQ(p.arms.size(), 4u);
+}
+
+TEST(Plan, UnknownKeysAndWrongTypesNameTheKey) {
+  EXPECT_NE(test::error_of([] { plan_from_json({{"finetune_epoch", 9}}); }).find("finetune_epoch"), std::string::npos);
+  EXPECT_NE(test::error_of([] { plan_from_json({{"seed_bases", {{"jiont", 1}}}}); }).find("seed_bases.jiont"),
+            std::string::npos);
+  EXPECT_NE(test::error_of([] { plan_from_json({{"finetune_lr", "fast"}}); }).find("finetune_lr"), std::string::npos);
+  EXPECT_NE(test::error_of([] { plan_from_json({{"finetune_epochs", 2.5}}); }).find("finetune_epochs"), std::string::npos);
+  const std::string e = test::error_of([] { plan_from_json({{"fust_arms", {{{"name", 3}}}}}); });
+  EXPECT_NE(e.find("fust_arms[0].name"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace avtune
