@@ -41,7 +41,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
     add_train_flags(cmd, *st, ModelFlagSet::Stage1);
     cmd->callback([st, &g] {
       apply_runtime(g);
-      std::string out = st->out.empty() ? default_run_dir("fust") : st->out;
+      std::string out = st->engine.out_dir.empty() ? default_run_dir("fust") : st->engine.out_dir;
       std::map<std::string, std::map<std::string, std::vector<float>>> conf;
       std::map<std::string, int64_t> labels;
       for (const std::string mod : {"audio", "visual"}) {

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // CLI11 prints help (exit 0) or the usage error; every usage error exits 2 (docs: exit codes).
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const avtune::cli::PartialFailure& e) {
     std::fprintf(stderr, "avtune: %s\n", e.what());
     return e.code;

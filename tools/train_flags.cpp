@@ -10,6 +10,7 @@
 #include "avtune/io/weights_file.h"
 #include "avtune/plot/run_figures.h"
 #include "avtune/run/run_spec.h"
+#include "avtune/util/json_fields.h"
 #include "avtune/util/error.h"
 #include "avtune/train/trainer.h"
 
@@ -27,33 +28,39 @@ const std::map<std::string, std::vector<std::string>>& choices() {
       {"fusion", {"concat", "sum", "film", "gated"}},
       {"abri", {"none", "batch", "channel"}},
       {"bn_reset", {"none", "all", "abnormal"}},
+      {"optimizer", {"sgd", "adam", "adamw"}},
+      {"schedule", {"constant", "step", "multistep", "cosine"}},
   };
   return c;
 }
 
-// The flags of the named fields of a settings section, in `keys` order, with their help and default
-// taken from the field's one declaration (run/run_spec.h). A boolean that is off by default is a
-// switch (--skip-bad); one that is on takes a value (--channels-last false).
+// Binds one field's flag, with help and default from the field's one declaration (run/run_spec.h,
+// train/train_config.h): the bound member still holds its default when flags are registered. A
+// boolean that is off by default is a switch (--skip-bad); one that is on takes a value
+// (--channels-last false).
+template <typename T>
+void add_field_flag(CLI::App* cmd, Overrides& ov, const std::string& section, const char* key, const char* flag,
+                    const char* help, T& member) {
+  const std::string def = json_field_text(member);
+  const std::string text = def.empty() ? std::string(help) : std::string(help) + " (default " + def + ")";
+  CLI::Option* opt;
+  if constexpr (std::is_same_v<T, bool>) {
+    opt = member ? ov.add(cmd, flag, section, key, member, text) : ov.flag(cmd, flag, section, key, member, text);
+  } else {
+    opt = ov.add(cmd, flag, section, key, member, text);
+  }
+  if constexpr (std::is_same_v<T, std::vector<int64_t>>) opt->delimiter(',');
+  if (auto c = choices().find(key); c != choices().end()) opt->check(CLI::IsMember(c->second));
+}
+
+// The flags of the named fields of a settings section, in `keys` order.
 template <typename S>
 void add_section_flags(CLI::App* cmd, Overrides& ov, const std::string& section, S& s,
                        std::initializer_list<const char*> keys) {
-  std::map<std::string, FieldInfo> info;
-  for (const auto& f : std::is_same_v<S, DataSettings> ? data_fields() : model_fields()) info[f.key] = f;
-  for (const char* key : keys) {
-    for_each_field(s, [&](const char* k, const char* flag, const char*, auto& member) {
-      if (std::string(k) != key) return;
-      const FieldInfo& fi = info.at(k);
-      const std::string help = fi.value.empty() ? fi.help : fi.help + " (default " + fi.value + ")";
-      using T = std::decay_t<decltype(member)>;
-      CLI::Option* opt;
-      if constexpr (std::is_same_v<T, bool>) {
-        opt = member ? ov.add(cmd, flag, section, k, member, help) : ov.flag(cmd, flag, section, k, member, help);
-      } else {
-        opt = ov.add(cmd, flag, section, k, member, help);
-      }
-      if (auto c = choices().find(k); c != choices().end()) opt->check(CLI::IsMember(c->second));
+  for (const char* key : keys)
+    for_each_field(s, [&](const char* k, const char* flag, const char* help, auto& member) {
+      if (std::string(k) == key) add_field_flag(cmd, ov, section, k, flag, help, member);
     });
-  }
 }
 
 }  // namespace
@@ -96,27 +103,10 @@ void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set) {
   if (set != ModelFlagSet::NoInit)
     add_section_flags(cmd, ov, "model", f.model,
                       {"audio_init", "visual_init", "abri", "abri_alpha", "bn_reset", "bn_reset_threshold"});
-  ov.add(cmd, "--epochs", "", "epochs", f.epochs, "epochs (default 10)");
-  ov.add(cmd, "--batch-size", "", "batch_size", f.batch_size, "batch size (default 32)");
-  ov.add(cmd, "--optimizer", "", "optimizer", f.optimizer, "sgd|adam|adamw (default sgd)");
-  ov.add(cmd, "--lr", "", "lr", f.lr, "base learning rate (default 0.01)");
-  ov.add(cmd, "--momentum", "", "momentum", f.momentum, "SGD momentum (default 0.9)");
-  ov.flag(cmd, "--nesterov", "", "nesterov", f.nesterov, "Nesterov momentum");
-  ov.add(cmd, "--weight-decay", "", "weight_decay", f.weight_decay, "weight decay (default 1e-4)");
-  ov.add(cmd, "--decay-exclude", "", "decay_exclude", f.decay_exclude,
-         "no weight decay on BatchNorm, biases and ABRi mixing weights (default true)");
-  ov.add(cmd, "--grad-clip", "", "grad_clip", f.grad_clip, "clip the global gradient norm (0 = off)");
-  ov.add(cmd, "--schedule", "", "schedule", f.schedule, "constant|step|multistep|cosine (default constant)");
-  ov.add(cmd, "--step-size", "", "step_size", f.step_size, "step: epochs between decays");
-  ov.add(cmd, "--milestones", "", "milestones", f.milestones, "multistep: epochs, comma-separated")->delimiter(',');
-  ov.add(cmd, "--gamma", "", "gamma", f.gamma, "step/multistep: decay factor (default 0.1)");
-  ov.add(cmd, "--min-lr", "", "min_lr", f.min_lr, "cosine: final rate (default 0)");
-  ov.add(cmd, "--warmup-epochs", "", "warmup_epochs", f.warmup, "linear warm-up epochs (default 0)");
-  ov.add(cmd, "--eval-every", "", "eval_every", f.eval_every, "evaluate every N epochs (0 = only after the last)");
-  ov.add(cmd, "--seed", "", "seed", f.seed, "seed of init, order and augmentation (default 0)");
-  ov.add(cmd, "--workers", "", "workers", f.workers, "loader threads (default 2)");
-  ov.add(cmd, "--out", "", "out_dir", f.out, "run directory (default runs/<timestamp>-<what>)");
-  ov.flag(cmd, "--resume", "", "resume", f.resume, "continue the run in --out from its last.pth");
+  // Every engine setting that has a flag (train/train_config.h), in declaration order.
+  for_each_field(f.engine, [&](const char* key, const char* flag, const char* help, auto& member) {
+    if (*flag) add_field_flag(cmd, ov, "", key, flag, help, member);
+  });
 }
 
 TrainConfig resolve_flags(const TrainFlags& f, const GlobalOptions& g, const json& extra) {

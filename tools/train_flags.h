@@ -71,13 +71,8 @@ struct TrainFlags {
   Overrides ov;
   DataFlags data;
   ModelSettings model;
-  std::string config, out, optimizer, schedule;
-  int workers = 2;
-  double lr = 0, momentum = 0, weight_decay = 0, grad_clip = 0, gamma = 0, min_lr = 0, warmup = 0;
-  int64_t epochs = 0, batch_size = 0, step_size = 0, eval_every = 1;
-  std::vector<int64_t> milestones;
-  bool nesterov = false, decay_exclude = true, resume = false;
-  uint64_t seed = 0;
+  TrainConfig engine;  // the engine's flags bind here (only flags given on the command line count)
+  std::string config;
 };
 void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set);
 

@@ -3,34 +3,15 @@
 #include <fmt/format.h>
 
 #include <set>
-#include <type_traits>
 
 #include "avtune/util/error.h"
+#include "avtune/util/json_fields.h"
 
 namespace avtune {
 
 using nlohmann::json;
 
 namespace {
-
-template <typename T>
-std::string type_name() {
-  if constexpr (std::is_same_v<T, bool>) return "true or false";
-  else if constexpr (std::is_integral_v<T>) return "an integer";
-  else if constexpr (std::is_floating_point_v<T>) return "a number";
-  else return "a string";
-}
-
-template <typename T>
-void read_value(const json& v, T& out, const std::string& key, const std::string& section, const std::string& source) {
-  bool ok;
-  if constexpr (std::is_same_v<T, bool>) ok = v.is_boolean();
-  else if constexpr (std::is_integral_v<T>) ok = v.is_number_integer();
-  else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
-  else ok = v.is_string();
-  if (!ok) fail("config", fmt::format("'{}' in the {} section to be {}", key, section, type_name<T>()), v.dump(), {source});
-  out = v.get<T>();
-}
 
 template <typename S>
 S settings_from_json(const json& j, const std::string& section, const std::string& source) {
@@ -40,7 +21,7 @@ S settings_from_json(const json& j, const std::string& section, const std::strin
   std::set<std::string> known;
   for_each_field(s, [&](const char* key, const char*, const char*, auto& member) {
     known.insert(key);
-    if (j.contains(key)) read_value(j.at(key), member, key, section, source);
+    if (j.contains(key)) read_json_field(j.at(key), member, key, source);
   });
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) {
@@ -59,19 +40,12 @@ json settings_to_json(const S& s) {
   return j;
 }
 
-template <typename T>
-std::string default_text(const T& v) {
-  if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-  else if constexpr (std::is_arithmetic_v<T>) return fmt::format("{}", v);
-  else return v;
-}
-
 template <typename S>
 std::vector<FieldInfo> fields_of() {
   std::vector<FieldInfo> out;
   S s;
   for_each_field(s, [&](const char* key, const char* flag, const char* help, auto& member) {
-    out.push_back({key, flag, help, default_text(member)});
+    out.push_back({key, flag, help, json_field_text(member)});
   });
   return out;
 }

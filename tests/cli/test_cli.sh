@@ -11,8 +11,8 @@ check help 0 "$AVTUNE" --help
 for c in ckpt bench make-data preprocess diagnose train fust probe eval predict reproduce; do contains "help lists $c" "$c"; done
 check ckpt-help 0 "$AVTUNE" ckpt init --help
 contains "ckpt init help shows defaults" "--depth INT=18"
-check no-subcommand 106 "$AVTUNE"
-check unknown-subcommand 106 "$AVTUNE" frobnicate
+check no-subcommand 2 "$AVTUNE"
+check unknown-subcommand 2 "$AVTUNE" frobnicate
 check planned-exits-2 2 "$AVTUNE" predict x.wav
 contains "planned says so" "not built yet"
 
@@ -39,7 +39,7 @@ printf 'not a checkpoint' > "$T/bad.pth"
 check bad-file 1 "$AVTUNE" ckpt info "$T/bad.pth"
 contains "bad file named" "bad.pth"
 contains "bad file says expected" "expected"
-check missing-file 105 "$AVTUNE" ckpt info "$T/nope.pth"
+check missing-file 2 "$AVTUNE" ckpt info "$T/nope.pth"
 check bad-adapt 1 "$AVTUNE" ckpt convert "$T/av.pth" "$T/x.pth" --select audio_net. --conv1-in 3 --conv1-adapt sum
 if [ -e "$T/x.pth" ]; then echo "FAIL bad-adapt left $T/x.pth behind"; fails=$((fails+1)); else passes=$((passes+1)); fi
 check bad-device 1 "$AVTUNE" --device cuda:0 bench model --steps 1 --width 0.125 --image-size 32 --audio-frames 64 --mel-bins 32

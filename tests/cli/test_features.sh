@@ -73,7 +73,7 @@ contains "resample shape" "features [128, 23] float32 at 8000 Hz"
 check resample-numpy 0 "$PY" -c "import numpy as np; a = np.load('$T/r8k.npy'); assert a.shape == (128, 23) and np.isfinite(a).all()"
 
 # Errors: one line naming the file or the option, non-zero exit, no output file.
-check missing 105 "$AVTUNE" features "$T/nope.wav" --out "$T/x.npy"
+check missing 2 "$AVTUNE" features "$T/nope.wav" --out "$T/x.npy"
 printf 'RIFF1234WAVEjunkjunkjunk' > "$T/bad.wav"
 check corrupt 1 "$AVTUNE" features "$T/bad.wav" --out "$T/x.npy"
 contains "corrupt names file" "bad.wav"

@@ -16,9 +16,8 @@ namespace avtune {
 struct TrainConfig {
   int64_t epochs = 10;
   int64_t batch_size = 32;
-  OptimizerConfig optim;    // keys: optimizer, lr, momentum, nesterov, beta1, beta2, eps, weight_decay,
-                            //       decay_exclude, grad_clip
-  ScheduleConfig schedule;  // keys: schedule, step_size, milestones, gamma, min_lr, warmup_epochs
+  OptimizerConfig optim;    // keys and flags: for_each_field below
+  ScheduleConfig schedule;
   uint64_t seed = 0;        // model init, loader order and augmentation
   int workers = 2;          // loader threads
   std::string device = "auto";  // auto|cpu|cuda|cuda:N
@@ -30,6 +29,40 @@ struct TrainConfig {
   nlohmann::json model = nlohmann::json::object();  // the CLI's model description (depth, width, ...)
   nlohmann::json data = nlohmann::json::object();   // the CLI's data description (root, format, ...)
 };
+
+// Visits every engine setting: f(key, flag, help, member), the one place where each key, its CLI
+// flag (empty: not a flag) and its help are declared (the default is the member's initialiser above).
+// The "model" and "data" sections are not visited: run/run_spec.h declares theirs.
+template <typename F>
+void for_each_field(TrainConfig& c, F&& f) {
+  f("epochs", "--epochs", "epochs", c.epochs);
+  f("batch_size", "--batch-size", "batch size", c.batch_size);
+  f("optimizer", "--optimizer", "sgd|adam|adamw", c.optim.kind);
+  f("lr", "--lr", "base learning rate", c.optim.lr);
+  f("momentum", "--momentum", "SGD momentum", c.optim.momentum);
+  f("nesterov", "--nesterov", "Nesterov momentum", c.optim.nesterov);
+  f("beta1", "", "Adam beta1", c.optim.beta1);
+  f("beta2", "", "Adam beta2", c.optim.beta2);
+  f("eps", "", "Adam epsilon", c.optim.eps);
+  f("weight_decay", "--weight-decay", "weight decay", c.optim.weight_decay);
+  f("decay_exclude", "--decay-exclude", "no weight decay on BatchNorm, biases and ABRi mixing weights",
+    c.optim.decay_exclude);
+  f("grad_clip", "--grad-clip", "clip the global gradient norm (0 = off)", c.optim.grad_clip);
+  f("schedule", "--schedule", "constant|step|multistep|cosine", c.schedule.kind);
+  f("step_size", "--step-size", "step: epochs between decays", c.schedule.step_size);
+  f("milestones", "--milestones", "multistep: epochs, comma-separated", c.schedule.milestones);
+  f("gamma", "--gamma", "step/multistep: decay factor", c.schedule.gamma);
+  f("min_lr", "--min-lr", "cosine: final rate", c.schedule.min_lr);
+  f("warmup_epochs", "--warmup-epochs", "linear warm-up epochs", c.schedule.warmup_epochs);
+  f("seed", "--seed", "seed of init, order and augmentation", c.seed);
+  f("workers", "--workers", "loader threads", c.workers);
+  f("device", "", "auto|cpu|cuda|cuda:N (the global --device)", c.device);
+  f("out_dir", "--out", "run directory (default runs/<timestamp>-<what>)", c.out_dir);
+  f("resume", "--resume", "continue the run in --out from its last.pth", c.resume);
+  f("eval_every", "--eval-every", "evaluate every N epochs (0 = only after the last)", c.eval_every);
+  f("record_confidences", "", "keep each training sample's true-class confidence per epoch", c.record_confidences);
+  f("progress", "", "progress lines on stderr", c.progress);
+}
 
 nlohmann::json to_json(const TrainConfig& c);
 // Applies the keys present in `j` on top of `base` (absent keys keep their value); unknown keys and
