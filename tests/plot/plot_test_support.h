@@ -1,6 +1,6 @@
 #pragma once
-// Torch-free helpers for the plot tests (tests/test_support.h pulls in LibTorch): temp dirs, error
-// messages, PNGs read back with libpng's simplified API, colour and SVG checks.
+// Torch-free helpers for the plot tests: PNGs read back with libpng's simplified API, colour and SVG
+// checks (temp dirs and error messages come from test_support_base.h).
 #include <gtest/gtest.h>
 #include <png.h>
 #include <unistd.h>
@@ -18,6 +18,7 @@
 
 #include "avtune/plot/chart.h"
 #include "avtune/util/error.h"
+#include "../test_support_base.h"
 
 namespace avtune {
 // Readable colours in failure messages.
@@ -32,31 +33,8 @@ namespace fs = std::filesystem;
 
 constexpr Color kWhite{255, 255, 255};
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("avtune-plot-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-};
-
-inline std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("non-avtune exception: ") + e.what();
-  }
-  return "no error";
-}
+using test::error_of;
+using test::TempDir;
 
 inline std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
