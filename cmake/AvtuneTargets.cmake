@@ -16,16 +16,16 @@ function(avtune_sources out)
 endfunction()
 
 avtune_sources(CORE_SOURCES
-  util/* models/* train/*
-  io/checkpoint io/npy io/pickle io/unpickler io/pickler io/pth io/safetensors io/state_dict io/weights_file
-  audio/fbank vision/image_transforms vision/frame_sampling
+  util/* dist/* models/* train/*
+  io/checkpoint io/npy io/pickle io/unpickler io/pickler io/pth io/safetensors io/state_dict io/reference_layout io/weights_file
+  audio/fbank vision/image_transforms vision/fused_transforms vision/frame_sampling
   data/sample data/dataset data/loader data/clip_list
   methods/abri methods/bn_reset methods/dead_channels methods/fusion_masks methods/linear_probe methods/patch_mask
   run/run_spec)
 avtune_sources(MEDIA_SOURCES
-  audio/audio_file audio/audio_transforms audio/fast_fbank audio/fbank_cache vision/image_io vision/image_cache io/video_reader
+  audio/audio_file audio/audio_transforms audio/fast_fbank audio/fbank_kernels audio/fbank_cache vision/image_io vision/image_cache io/video_reader
   data/av_clip_dataset data/image_folder_dataset data/dataset_spec data/fbank_stats data/video_preprocess
-  methods/dead_channels_on_data run/training_run run/run_pool run/throughput)
+  methods/dead_channels_on_data run/training_run run/run_pool run/throughput run/fbank_bench run/pipeline_bench)
 avtune_sources(EMBEDDED_SOURCES audio/speech_synth data/fashion_mnist data/embedded_data)
 avtune_sources(STUDY_SOURCES plot/* report/* study/*)
 

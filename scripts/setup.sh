@@ -8,6 +8,8 @@ PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   # LibTorch (CPU, Debian) and a fast BLAS so it does not use the reference BLAS
   libtorch-dev libopenblas0-pthread libopenblas-dev
+  # c10d's Gloo backend: its headers (the library comes with libtorch)
+  libgloo-dev
   # audio, image, video
   libsndfile1-dev libsoxr-dev libavformat-dev libavcodec-dev libavutil-dev
   libswscale-dev libswresample-dev libjpeg62-turbo-dev libpng-dev ffmpeg

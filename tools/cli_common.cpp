@@ -7,6 +7,16 @@
 
 namespace avtune::cli {
 
+namespace {
+std::vector<std::string>& saved_command_line() {
+  static std::vector<std::string> args;
+  return args;
+}
+}  // namespace
+
+void set_command_line(int argc, char** argv) { saved_command_line().assign(argv, argv + argc); }
+const std::vector<std::string>& command_line() { return saved_command_line(); }
+
 void apply_runtime(const GlobalOptions& g) {
   const int n = configure_threads(g.threads);
   if (!g.quiet) std::fprintf(stderr, "avtune: %d thread(s)\n", n);

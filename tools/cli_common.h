@@ -24,6 +24,10 @@ struct PartialFailure : std::runtime_error {
   int code;
 };
 
+// The command line main() received (the --nproc launcher re-runs it).
+void set_command_line(int argc, char** argv);
+const std::vector<std::string>& command_line();
+
 // Applies --threads (called by each subcommand before it does work).
 void apply_runtime(const GlobalOptions& g);
 

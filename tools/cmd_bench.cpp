@@ -1,5 +1,5 @@
-// avtune bench model: the audio-visual training step at the paper's shapes, optionally side by side
-// with the same model in PyTorch (run in the same invocation, same machine, same thread count).
+// avtune bench model|train|fbank: avtune's speed, optionally side by side with the PyTorch reference
+// run in the same invocation, on the same machine and inputs, with the same thread count.
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +12,8 @@
 #include <torch/torch.h>
 #include <vector>
 
+#include "avtune/run/fbank_bench.h"
+#include "avtune/run/pipeline_bench.h"
 #include "avtune/run/throughput.h"
 #include "avtune/util/error.h"
 #include "avtune/util/runtime.h"
@@ -56,6 +58,16 @@ struct TrainBench {
   bool reference = false;
   std::string python = AVTUNE_REFERENCE_PYTHON;
 };
+struct FbankBench {
+  FbankBenchConfig c;
+  bool reference = false;
+  std::string python = AVTUNE_REFERENCE_PYTHON;
+};
+struct PipelineBench {
+  PipelineBenchConfig c;
+  bool reference = false;
+  std::string python = AVTUNE_REFERENCE_PYTHON;
+};
 
 // Runs a reference script and returns the JSON object on the last line of its output.
 nlohmann::json run_json_command(const std::string& cmd, const std::string& what) {
@@ -65,7 +77,11 @@ nlohmann::json run_json_command(const std::string& cmd, const std::string& what)
   char buf[4096];
   while (size_t n = fread(buf, 1, sizeof buf, p)) out.append(buf, n);
   const int rc = pclose(p);
-  auto brace = out.rfind('{');
+  // The last line, a JSON object (which may nest others).
+  const size_t end = out.find_last_not_of(" \r\n");
+  size_t brace = end == std::string::npos ? std::string::npos : out.rfind('\n', end);
+  brace = brace == std::string::npos ? 0 : brace + 1;
+  if (end == std::string::npos || out[brace] != '{') brace = std::string::npos;
   if (rc != 0 || brace == std::string::npos)
     fail("bench", "the PyTorch reference (" + what + ") to succeed", "exit status " + std::to_string(rc) + ": " + out);
   return nlohmann::json::parse(out.substr(brace));
@@ -88,6 +104,69 @@ nlohmann::json run_e2e_reference(const EndToEndBenchConfig& c, int threads, cons
                   python, script, c.root, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames,
                   c.image_size, c.workers, c.warmup, c.steps, threads, c.seed),
       python + " with torch, torchaudio, torchvision and PIL");
+}
+// --threads (global) counts clips computed at once, 1 unless given: the target is per thread.
+void bench_fbank_command(FbankBench& b, GlobalOptions& g) {
+  b.c.threads = g.threads > 0 ? g.threads : 1;
+  torch::set_num_threads(b.c.threads);
+  const std::string script = b.reference ? find_bench_script("reference_fbank.py") : "";
+  const fs::path dir = fs::temp_directory_path() / ("avtune-bench-fbank-" + std::to_string(::getpid()));
+  b.c.dir = dir.string();
+  struct Cleanup {
+    fs::path d;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(d, ec);
+    }
+  } cleanup{dir};
+  write_fbank_bench_clips(b.c);
+  std::printf("fbank, paper options (128 mel bins, hanning, htk_compat): %d clips of 10 s speech (espeak-ng) per "
+              "input, %d thread%s, ms per clip, best of %d passes\n",
+              b.c.clips, b.c.threads, b.c.threads == 1 ? "" : "s", b.c.repeats);
+  const auto rows = bench_fbank(b.c);
+  nlohmann::json ref;
+  if (b.reference)
+    ref = run_json_command(fmt::format("'{}' '{}' --dir '{}' --clips {} --repeats {} --threads {}", b.python, script,
+                                       b.c.dir, b.c.clips, b.c.repeats, b.c.threads),
+                           b.python + " with torch and torchaudio");
+  std::printf("%-12s %10s %12s %12s %18s\n", "input", "avtune", "kaldi_fbank", "torchaudio", "torchaudio/avtune");
+  for (const auto& r : rows) {
+    std::printf("%-12s %10.3f %12.3f", r.input.c_str(), r.fast_ms, r.kaldi_ms);
+    if (b.reference) {
+      const double t = ref["ms_per_clip"][r.input].get<double>();
+      std::printf(" %12.3f %17.1fx", t, t / r.fast_ms);
+    }
+    std::printf("\n");
+  }
+  if (b.reference)
+    std::printf("(torch %s, torchaudio %s; avtune = fast_fbank, kaldi_fbank = avtune's ATen reference)\n",
+                ref["torch"].get<std::string>().c_str(), ref["torchaudio"].get<std::string>().c_str());
+}
+void bench_pipeline_command(PipelineBench& b, GlobalOptions& g) {
+  apply_runtime(g);
+  torch::set_num_threads(1);  // one thread per loader worker, as the reference's one process
+  const std::string script = b.reference ? find_bench_script("reference_pipeline.py") : "";
+  const auto& c = b.c;
+  std::printf("training sample from %s: wav + fbank (paper options) + pad/cut 1024 + normalise; %lld JPEG frames + "
+              "RandomResizedCrop %lld + flip + normalise; caches off, %lld samples, best of %d\n",
+              c.root.c_str(), (long long)c.frames, (long long)c.image_size, (long long)c.samples, c.repeats);
+  const auto r = bench_pipeline(c);
+  std::printf("%-8s %10s %10s\n", "impl", "samples/s", "ms/sample");
+  std::printf("%-8s %10.1f %10.2f   (one thread)\n", "avtune", r.samples_per_second, 1e3 / r.samples_per_second);
+  if (b.reference) {
+    const auto ref = run_json_command(fmt::format("'{}' '{}' --root '{}' --samples {} --repeats {} --frames {} --image-size {} --seed {}",
+                                                  b.python, script, c.root, c.samples, c.repeats, c.frames, c.image_size, c.seed),
+                                      b.python + " with torch, torchaudio, torchvision and PIL");
+    const double rs = ref["samples_per_second"].get<double>();
+    std::printf("%-8s %10.1f %10.2f   (one process; torch %s, torchaudio %s, torchvision %s, Pillow %s)\n", "python", rs,
+                1e3 / rs, ref["torch"].get<std::string>().c_str(), ref["torchaudio"].get<std::string>().c_str(),
+                ref["torchvision"].get<std::string>().c_str(), ref["pillow"].get<std::string>().c_str());
+    std::printf("speed-up avtune/python: %.2fx\n", r.samples_per_second / rs);
+  }
+  std::printf("loader, batch %lld: %8s %10s %12s\n", (long long)c.batch, "workers", "samples/s", "vs 1 worker");
+  for (size_t w = 0; w < r.loader_samples_per_second.size(); ++w)
+    std::printf("%-18s %8zu %10.1f %11.2fx\n", "", w + 1, r.loader_samples_per_second[w],
+                r.loader_samples_per_second[w] / r.loader_samples_per_second[0]);
 }
 }  // namespace
 
@@ -132,6 +211,26 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
       std::printf("speed-up avtune/pytorch: %.2fx\n", rs / r.seconds_per_step);
     }
   });
+
+  auto* fb = bench->add_subcommand("fbank", "The data pipeline's fbank (paper options) per 10 s clip vs torchaudio, one thread");
+  auto fbb = std::make_shared<FbankBench>();
+  fb->add_option("--clips", fbb->c.clips, "10 s speech clips (espeak-ng), per input")->capture_default_str();
+  fb->add_option("--repeats", fbb->c.repeats, "timed passes over the clips (the best is reported)")->capture_default_str();
+  fb->add_flag("--reference", fbb->reference, "also time torchaudio on the same clips and print the ratio");
+  fb->add_option("--python", fbb->python, "Python with torch and torchaudio for --reference")->capture_default_str();
+  fb->callback([fbb, &g] { bench_fbank_command(*fbb, g); });
+
+  auto* pl = bench->add_subcommand(
+      "pipeline", "The training sample (wav, fbank, 3 JPEG frames, crop/flip/normalise) vs the Python loader, and loader scaling");
+  auto plb = std::make_shared<PipelineBench>();
+  pl->add_option("--data", plb->c.root, "Kinetics-Sounds layout root (e.g. bench/make_pipeline_data.sh ROOT)")->required();
+  pl->add_option("--workers", plb->c.workers, "loader measured with 1..N threads")->capture_default_str();
+  pl->add_option("--samples", plb->c.samples, "samples per measurement")->capture_default_str();
+  pl->add_option("--repeats", plb->c.repeats, "measurements (the best is reported)")->capture_default_str();
+  pl->add_option("--batch", plb->c.batch, "loader batch size")->capture_default_str();
+  pl->add_flag("--reference", plb->reference, "also time the Python sample on one thread and print the ratio");
+  pl->add_option("--python", plb->python, "Python with torch, torchaudio, torchvision and PIL")->capture_default_str();
+  pl->callback([plb, &g] { bench_pipeline_command(*plb, g); });
 
   auto* e2e = bench->add_subcommand(
       "train", "Audio-visual training end to end from files (loading, fbank, JPEG, augmentation, step) vs PyTorch");

@@ -2,6 +2,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "avtune/io/reference_layout.h"
 #include "avtune/io/state_dict.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/models/model_factory.h"
@@ -24,9 +25,9 @@ void register_ckpt(CLI::App& app, GlobalOptions& g) {
     info->callback([o] { std::fputs(describe_weights_file(o->file, o->key).c_str(), stdout); });
   }
   {
-    auto* conv = ckpt->add_subcommand("convert", "Convert weights between .pth and .safetensors (by OUT's extension)");
+    auto* conv = ckpt->add_subcommand("convert", "Convert weights between .pth and .safetensors (by OUT's extension) and between avtune's and the reference's ABRi names");
     struct Opts {
-      std::string in, out, key, strip, select, adapt;
+      std::string in, out, key, strip, select, adapt, layout;
       int in_channels = 0;
     };
     auto o = std::make_shared<Opts>();
@@ -37,14 +38,24 @@ void register_ckpt(CLI::App& app, GlobalOptions& g) {
     conv->add_option("--strip-prefix", o->strip, "remove this prefix where present");
     conv->add_option("--conv1-in", o->in_channels, "adapt conv1.weight to this many input channels (0 = leave)")->capture_default_str();
     conv->add_option("--conv1-adapt", o->adapt, "sum|mean (3->1) or replicate (1->3)")->default_str("sum");
+    conv->add_option("--layout", o->layout,
+                     "rename the downsample branch: avtune (downsample.0/1) | reference (the reference's ABRi "
+                     "downsample.conv/bn); default: as stored")
+        ->check(CLI::IsMember({"avtune", "reference"}));
     conv->callback([o] {
-      StateDict sd = load_weights(WeightsSource{o->in, o->key});
+      WeightsSource src;
+      src.path = o->in;
+      src.key = o->key;
+      src.avtune_names = false;  // names as stored unless --layout says otherwise
+      StateDict sd = load_weights(src);
       if (!o->select.empty()) sd = select_prefix(sd, o->select);
       if (!o->strip.empty()) sd = strip_prefix(sd, o->strip);
       if (o->in_channels > 0)
         adapt_first_conv(sd, "conv1.weight", o->in_channels, parse_conv_adapt(o->adapt.empty() ? "sum" : o->adapt));
+      if (o->layout == "avtune") sd = from_reference_layout(sd);
+      if (o->layout == "reference") sd = to_reference_layout(sd);
       save_weights(o->out, sd);
-      std::printf("wrote %zu tensors to %s\n", sd.size(), o->out.c_str());
+      std::printf("wrote %zu tensors to %s (%s)\n", sd.size(), o->out.c_str(), layout_name(detect_layout(sd)).c_str());
     });
   }
   {

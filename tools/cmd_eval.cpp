@@ -5,6 +5,7 @@
 
 #include "avtune/data/dataset_spec.h"
 #include "avtune/data/loader.h"
+#include "avtune/methods/abri.h"
 #include "avtune/models/model_factory.h"
 #include "avtune/run/training_run.h"
 #include "avtune/train/trainer.h"
@@ -41,7 +42,11 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
     apply_runtime(g);
     auto saved = load_saved_weights(st->ckpt, /*with_weights=*/true);
     const TrainConfig cfg = apply_json(saved.config.value_or(TrainConfig{}), st->ov.collect(), "command line");
-    const json model = resolved_model(cfg.model), data = resolved_data(cfg.data);
+    json model = resolved_model(cfg.model);
+    const json data = resolved_data(cfg.data);
+    // Plain weights with ABRi twins (a reference ABRi checkpoint): build the twins they fill.
+    if (const AbriMode m = abri_mode_of(saved.weights); m != AbriMode::None && model.value("abri", "none") == "none")
+      model["abri"] = m == AbriMode::Batch ? "batch" : "channel";
     const Modality modality = run_modality(model);
     const std::string mod = to_string(modality);
     std::string split = st->split.empty() ? data.value("eval_split", std::string()) : st->split;

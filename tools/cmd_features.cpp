@@ -16,7 +16,7 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   struct Opts {
     std::string file, out;
     int sample_rate = 0, channel = -1;
-    bool subtract_wave_mean = false;
+    bool subtract_wave_mean = false, keep_float_samples = false;
     FbankOptions fbank;
   };
   auto opt = std::make_shared<Opts>();
@@ -33,6 +33,8 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--channel", opt->channel, "channel to use (0-based); -1 = mean of the channels")->capture_default_str();
   add_bool("--subtract-wave-mean", opt->subtract_wave_mean,
            "subtract the waveform's mean before the fbank, as the paper's loader does");
+  add_bool("--keep-float-samples", opt->keep_float_samples,
+           "float wav: the stored samples (default: clipped to [-1, 1] as torchaudio 0.13 reads them)");
   // torchaudio's keyword arguments, dashed, with its defaults (sample_frequency comes from the file).
   cmd->add_option("--num-mel-bins", o.num_mel_bins, "triangular mel bins")->capture_default_str();
   cmd->add_option("--frame-length", o.frame_length, "frame length in ms")->capture_default_str();
@@ -57,7 +59,9 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   cmd->callback([opt, &g] {
     apply_runtime(g);
     const Opts& p = *opt;
-    const AudioClip clip = read_audio(p.file);
+    AudioReadOptions ro;
+    ro.keep_float_samples = p.keep_float_samples;
+    const AudioClip clip = read_audio(p.file, ro);
     auto wave = to_mono(clip, p.channel);
     int rate = clip.sample_rate;
     if (p.sample_rate > 0 && p.sample_rate != rate) {

@@ -40,6 +40,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
     auto st = std::make_shared<TrainFlags>();
     add_train_flags(cmd, *st, ModelFlagSet::Stage1);
     cmd->callback([st, &g] {
+      if (launch_workers_if_asked(*st, g)) return;
       apply_runtime(g);
       std::string out = st->engine.out_dir.empty() ? default_run_dir("fust") : st->engine.out_dir;
       std::map<std::string, std::map<std::string, std::vector<float>>> conf;
@@ -52,6 +53,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
         TrainConfig cfg = resolve_flags(*st, g, extra);
         if (!g.quiet) std::fprintf(stderr, "avtune: fust stage 1, %s model\n", mod.c_str());
         const auto res = run_training(cfg, g.quiet);
+        if (secondary_rank()) continue;  // rank 0 writes (docs/distributed.md)
         finish_run(res, cfg.out_dir);
         conf[mod] = res.result.confidences;
         if (labels.empty()) {
@@ -60,6 +62,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
           for (size_t i = 0; i < ds->size(); ++i) labels[ds->name_of(i)] = ds->label_of(i);
         }
       }
+      if (secondary_rank()) return;
       const auto joined = join_confidences(conf["audio"], conf["visual"], labels);
       const auto path = (fs::path(out) / kConfidencesCsv).string();
       write_confidences_csv(path, joined);
@@ -70,7 +73,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
     auto* cmd = fust->add_subcommand("masks", "Per-sample masking ratios from stage-1 confidences (rule reference|symmetric, mean mode)");
     struct State {
       std::string stage1, confidences, out, rule = "symmetric";
-      bool mean = false;
+      bool mean = false, mean_clamped = false;
       MaskRuleConfig rc;
     };
     auto st = std::make_shared<State>();
@@ -80,7 +83,10 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--rule", st->rule, "reference (as released: never masks visual) | symmetric")
         ->capture_default_str()
         ->check(CLI::IsMember({"reference", "symmetric"}));
-    cmd->add_flag("--mean", st->mean, "mean mode: every sample gets the data set's mean ratio");
+    cmd->add_flag("--mean", st->mean,
+                  "mean mode, as the reference: every sample gets the mean of the raw ratios, masked only when positive");
+    cmd->add_flag("--mean-of-clamped", st->mean_clamped,
+                  "mean mode over the ratios clamped at 0 (avtune before issue 16; not the reference's rule)");
     cmd->add_option("--tau", st->rc.tau, "confidence a modality must reach for masking")->capture_default_str();
     cmd->add_option("--eta-audio", st->rc.eta_audio, "tanh slope, audio")->capture_default_str();
     cmd->add_option("--eta-visual", st->rc.eta_visual, "tanh slope, visual")->capture_default_str();
@@ -92,27 +98,30 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
       const std::string src = st->confidences.empty() ? (fs::path(st->stage1) / kConfidencesCsv).string() : st->confidences;
       MaskRuleConfig rc = st->rc;
       rc.rule = parse_mask_rule(st->rule);
+      if (st->mean_clamped) st->mean = true;
       rc.mean_mode = st->mean;
+      rc.mean_of_clamped = st->mean_clamped;
       if (rc.rho_audio < 0 || rc.rho_audio >= 1 || rc.rho_visual < 0 || rc.rho_visual >= 1)
         fail("fust", "--rho-audio and --rho-visual in [0, 1)", std::to_string(rc.rho_audio) + ", " + std::to_string(rc.rho_visual));
       const auto conf = read_confidences_csv(src);
       const auto ratios = mask_ratios(rc, conf);
       std::string out = st->out;
       if (out.empty())
-        out = (fs::path(src).parent_path() / ("ratios-" + st->rule + (st->mean ? "-mean" : "") + ".csv")).string();
+        out = (fs::path(src).parent_path() / ("ratios-" + st->rule + (st->mean_clamped ? "-mean-clamped" : st->mean ? "-mean" : "") + ".csv")).string();
       write_mask_ratios_csv(out, conf, ratios);
       const auto sum = summarize(ratios);
-      json j = {{"rule", st->rule}, {"mean_mode", st->mean}, {"tau", rc.tau}, {"eta_audio", rc.eta_audio},
+      json j = {{"rule", st->rule}, {"mean_mode", st->mean}, {"mean_of_clamped", st->mean_clamped}, {"tau", rc.tau}, {"eta_audio", rc.eta_audio},
                 {"eta_visual", rc.eta_visual}, {"rho_audio", rc.rho_audio}, {"rho_visual", rc.rho_visual},
                 {"samples", sum.samples}, {"audio_masked", sum.audio_masked}, {"visual_masked", sum.visual_masked},
                 {"mean_ratio_audio", sum.mean_audio}, {"mean_ratio_visual", sum.mean_visual},
                 {"max_ratio_audio", sum.max_audio}, {"max_ratio_visual", sum.max_visual}, {"confidences", src}};
       const auto summary_path = fs::path(out).replace_extension(".json").string();
       write_file_atomic(summary_path, j.dump(2) + "\n");
+      const std::string mode = st->mean_clamped ? " (mean of clamped ratios)" : st->mean ? " (mean mode)" : "";
       const auto png = fs::path(out).replace_extension(".png").string();
       write_confidence_figure(png, conf, mask_classes(ratios), kMaskClassNames,
-                              "Stage 1 confidences, " + st->rule + " rule" + (st->mean ? " (mean mode)" : ""));
-      std::printf("%s rule%s: %s\nratios in %s, summary in %s, scatter in %s\n", st->rule.c_str(), st->mean ? " (mean mode)" : "",
+                              "Stage 1 confidences, " + st->rule + " rule" + mode);
+      std::printf("%s rule%s: %s\nratios in %s, summary in %s, scatter in %s\n", st->rule.c_str(), mode.c_str(),
                   sum.text().c_str(), out.c_str(), summary_path.c_str(), png.c_str());
     });
   }
@@ -125,6 +134,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
     cmd->add_option("--masks", *masks, "ratios CSV from `avtune fust masks` (omit: the joint baseline from the same encoders)");
     add_train_flags(cmd, *st, ModelFlagSet::NoInit);
     cmd->callback([st, stage1, masks, &g] {
+      if (launch_workers_if_asked(*st, g)) return;
       apply_runtime(g);
       // Stage 1's data and architecture are the defaults: stage 2 trains on the same set.
       json saved = nullptr;
@@ -146,7 +156,7 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
       TrainConfig cfg = resolve_flags(*st, g, extra);
       if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir("fust-stage2");
       const auto res = run_training(cfg, g.quiet);
-      finish_run(res, cfg.out_dir);
+      if (!secondary_rank()) finish_run(res, cfg.out_dir);
     });
   }
 }

@@ -13,13 +13,14 @@ void register_train(CLI::App& app, GlobalOptions& g) {
   auto st = std::make_shared<TrainFlags>();
   add_train_flags(cmd, *st, ModelFlagSet::Full);
   cmd->callback([st, &g] {
+    if (launch_workers_if_asked(*st, g)) return;
     apply_runtime(g);
     TrainConfig cfg = resolve_flags(*st, g);
     const std::string mod = cfg.model.value("modality", std::string());
     if (mod.empty()) fail("cli", "--modality audio|visual|av", "none");
     if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir(mod);
     const auto out = run_training(cfg, g.quiet);
-    finish_run(out, cfg.out_dir);
+    if (!secondary_rank()) finish_run(out, cfg.out_dir);
   });
 }
 

@@ -8,6 +8,7 @@
 
 int main(int argc, char** argv) {
   avtune::tune_allocator();
+  avtune::cli::set_command_line(argc, argv);
   CLI::App app{"avtune: audio-visual learning with pre-trained models (dead-channel diagnosis, ABRi, Fusion Tuning)"};
   app.require_subcommand(1);
   app.fallthrough();

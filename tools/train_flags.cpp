@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <thread>
 #include <type_traits>
 
 #include "avtune/audio/audio_transforms.h"
@@ -12,6 +13,8 @@
 #include "avtune/run/run_spec.h"
 #include "avtune/util/json_fields.h"
 #include "avtune/util/error.h"
+#include "avtune/dist/launcher.h"
+#include "avtune/dist/process_group.h"
 #include "avtune/train/trainer.h"
 
 namespace avtune::cli {
@@ -30,6 +33,7 @@ const std::map<std::string, std::vector<std::string>>& choices() {
       {"bn_reset", {"none", "all", "abnormal"}},
       {"optimizer", {"sgd", "adam", "adamw"}},
       {"schedule", {"constant", "step", "multistep", "cosine"}},
+      {"dist_backend", {"auto", "gloo", "nccl"}},
   };
   return c;
 }
@@ -95,6 +99,10 @@ RunSections sections_over_saved(const json& saved_config, const TrainFlags& f) {
 void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set) {
   auto& ov = f.ov;
   cmd->add_option("--config", f.config, "JSON file of settings (keys as in config.json); flags override it");
+  cmd->add_option("--nproc", f.nproc,
+                  "start N local worker processes, data parallel (batch size is per process); "
+                  "leave it out under torchrun or srun")
+      ->check(CLI::Range(1, 4096));
   if (set == ModelFlagSet::Full) add_section_flags(cmd, ov, "model", f.model, {"modality"});
   add_data_flags(cmd, ov, f.data, true, set == ModelFlagSet::Full);
   add_section_flags(cmd, ov, "model", f.model, {"depth", "width", "channels_last"});
@@ -130,6 +138,27 @@ TrainConfig resolve_flags(const TrainFlags& f, const GlobalOptions& g, const jso
   cfg.model = resolved_model(cfg.model);
   cfg.data = resolved_data(cfg.data);
   return cfg;
+}
+
+bool launch_workers_if_asked(const TrainFlags& f, const GlobalOptions& g) {
+  if (f.nproc <= 1) return false;
+  if (dist_env_from_environment().distributed())
+    throw CLI::ValidationError("--nproc", "expected no --nproc under a launcher (torchrun, srun), got " + std::to_string(f.nproc));
+  LaunchOptions o;
+  o.nproc = f.nproc;
+  o.args = without_option(command_line(), "--nproc");
+  if (g.threads == 0) {  // share the cores, as torchrun does with OMP_NUM_THREADS
+    const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+    o.args.insert(o.args.begin() + 1, {"--threads", std::to_string(std::max(1u, cores / static_cast<unsigned>(f.nproc)))});
+  }
+  const LaunchResult r = launch_local_workers(o);
+  if (r.failed_rank >= 0) fail_msg("launch", r.describe());
+  return true;
+}
+
+bool secondary_rank() {
+  const auto g = current_dist_group();
+  return g && !g->is_main();
 }
 
 std::string default_run_dir(const std::string& what) { return timestamped_dir("runs/", "-" + what); }

@@ -73,7 +73,13 @@ struct TrainFlags {
   ModelSettings model;
   TrainConfig engine;  // the engine's flags bind here (only flags given on the command line count)
   std::string config;
+  int nproc = 1;       // --nproc: local worker processes this command starts (docs/distributed.md)
 };
+// With --nproc N > 1: runs this command line again as N local workers (rank-prefixed output) and
+// returns true once they all finished; throws naming the rank when one failed. False otherwise.
+bool launch_workers_if_asked(const TrainFlags& f, const GlobalOptions& g);
+// True on every process but rank 0 of a data-parallel run: they write and print nothing.
+bool secondary_rank();
 void add_train_flags(CLI::App* cmd, TrainFlags& f, ModelFlagSet set);
 
 // defaults <- --config (or, when resuming without it, <out>/config.json) <- flags <- `extra`

@@ -4,6 +4,8 @@
 #include <soxr.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -31,7 +33,29 @@ torch::Tensor as_channels(const torch::Tensor& wave, const std::string& what) {
 
 }  // namespace
 
-AudioClip read_audio(const std::string& path) {
+float sox_int32_sample(int32_t s) {
+  // sox's SOX_SAMPLE_TO_FLOAT_32BIT: the top 24 bits, rounded; near full scale, exactly 1.
+  if (s > std::numeric_limits<int32_t>::max() - 64) return 1.0f;
+  const int64_t q = (static_cast<int64_t>(s) + 64) & ~int64_t{127};
+  return static_cast<float>(static_cast<double>(q) * (1.0 / 2147483648.0));
+}
+
+float sox_float_sample(double x, bool from_float32) {
+  constexpr int32_t lo = std::numeric_limits<int32_t>::min(), hi = std::numeric_limits<int32_t>::max();
+  if (std::isnan(x)) return 0.0f;
+  const double t = x * 2147483648.0;
+  int32_t s;
+  if (from_float32) {  // SOX_FLOAT_32BIT_TO_SAMPLE: clip, truncate
+    s = t < -2147483648.0 ? lo : t >= 2147483648.0 ? hi : static_cast<int32_t>(t);
+  } else if (t < 0) {  // SOX_FLOAT_64BIT_TO_SAMPLE: clip, round half away from zero
+    s = t <= -2147483648.5 ? lo : static_cast<int32_t>(t - 0.5);
+  } else {
+    s = t >= 2147483647.5 ? hi : static_cast<int32_t>(t + 0.5);
+  }
+  return sox_int32_sample(s);
+}
+
+AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec)) fail("audio", "an existing audio file", "no such file", {path});
   SF_INFO info{};
@@ -45,9 +69,25 @@ AudioClip read_audio(const std::string& path) {
   const int channels = info.channels;
   std::vector<float> interleaved;
   interleaved.reserve(static_cast<size_t>(std::max<sf_count_t>(info.frames, 0)) * channels);
-  std::vector<float> chunk(static_cast<size_t>(65536) * channels);
+  const int sub = info.format & SF_FORMAT_SUBMASK;
+  const bool as_float = !opts.keep_float_samples && (sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE);
+  const bool as_int32 = !opts.keep_float_samples && sub == SF_FORMAT_PCM_32;
+  const size_t chunk_frames = 65536;
+  std::vector<float> chunk(chunk_frames * channels);
+  std::vector<double> dchunk(as_float ? chunk_frames * channels : 0);
+  std::vector<int> ichunk(as_int32 ? chunk_frames * channels : 0);
   while (true) {
-    const sf_count_t got = sf_readf_float(f.get(), chunk.data(), 65536);
+    sf_count_t got;
+    if (as_float) {  // the stored values (libsndfile does not scale float files), then sox's path
+      got = sf_readf_double(f.get(), dchunk.data(), static_cast<sf_count_t>(chunk_frames));
+      for (sf_count_t i = 0; i < std::max<sf_count_t>(got, 0) * channels; ++i)
+        chunk[i] = sox_float_sample(dchunk[i], sub == SF_FORMAT_FLOAT);
+    } else if (as_int32) {
+      got = sf_readf_int(f.get(), ichunk.data(), static_cast<sf_count_t>(chunk_frames));
+      for (sf_count_t i = 0; i < std::max<sf_count_t>(got, 0) * channels; ++i) chunk[i] = sox_int32_sample(ichunk[i]);
+    } else {
+      got = sf_readf_float(f.get(), chunk.data(), static_cast<sf_count_t>(chunk_frames));
+    }
     if (got <= 0) break;
     interleaved.insert(interleaved.end(), chunk.begin(), chunk.begin() + got * channels);
   }

@@ -1,6 +1,7 @@
 #include "avtune/audio/audio_transforms.h"
 
 #include "avtune/audio/audio_file.h"
+#include "avtune/audio/fast_fbank.h"
 #include "avtune/util/error.h"
 
 namespace avtune {
@@ -17,6 +18,22 @@ torch::Tensor mask_along(torch::Tensor x, int64_t param, int64_t dim, at::Genera
   const int64_t end = std::min(size, begin + width.to(torch::kLong).item<int64_t>());
   if (end > begin) x.narrow(dim, begin, end - begin).zero_();
   return x;
+}
+
+// load_fbank_input's fbank -> pad_or_cut -> normalize_fbank in one pass, with their float operations.
+torch::Tensor fbank_input_of(const torch::Tensor& wave, const FbankOptions& fo, const AudioInputOptions& opts) {
+  if (opts.target_frames <= 0) fail("audio-input", "target_frames > 0", std::to_string(opts.target_frames));
+  if (opts.normalize && !(opts.norm_std > 0))
+    fail("audio-input", "a positive normalisation std", std::to_string(opts.norm_std));
+  const int64_t cols = fo.num_mel_bins + (fo.use_energy ? 1 : 0);
+  auto out = torch::empty({1, opts.target_frames, cols}, torch::kFloat);
+  const float shift = opts.normalize ? static_cast<float>(opts.norm_mean) : 0.0f;
+  const float div = opts.normalize ? static_cast<float>(opts.norm_std * 2.0) : 1.0f;
+  const auto w = wave.to(torch::kFloat).contiguous();
+  const int64_t rows =
+      fast_fbank_into(w.data_ptr<float>(), w.size(0), fo, opts.target_frames, out.data_ptr<float>(), cols, shift, div);
+  out.select(0, 0).slice(0, rows).fill_((0.0f - shift) / div);
+  return out;
 }
 
 }  // namespace
@@ -47,7 +64,9 @@ torch::Tensor spec_augment(const torch::Tensor& x, int64_t freq_mask_param, int6
 }
 
 torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions& opts) {
-  const AudioClip clip = read_audio(path);
+  AudioReadOptions ro;
+  ro.keep_float_samples = opts.keep_float_samples;
+  const AudioClip clip = read_audio(path, ro);
   auto wave = to_mono(clip, opts.channel);
   if (clip.sample_rate != opts.target_sample_rate) wave = resample(wave, clip.sample_rate, opts.target_sample_rate);
   // The reference removes the clip's DC before the fbank (on top of the per-frame DC removal).
@@ -56,7 +75,10 @@ torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions&
   fo.sample_frequency = opts.target_sample_rate;
   torch::Tensor fb;
   try {
-    fb = kaldi_fbank(wave, fo);
+    // The fast fbank, cut, normalised and written straight into the result (padding normalised as
+    // normalize_fbank does it); dither and subtract_mean need the whole output first.
+    if (fo.dither == 0.0 && !fo.subtract_mean) return fbank_input_of(wave, fo, opts);
+    fb = fast_fbank(wave, fo);
   } catch (const Error& e) {
     throw Error(std::string(e.what()) + " (" + path + ")");
   }

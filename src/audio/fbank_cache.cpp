@@ -17,8 +17,8 @@ MemoCache<torch::Tensor>& cache() {
 // Every option that changes the output.
 std::string signature(const AudioInputOptions& o) {
   const auto& f = o.fbank;
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", o.target_sample_rate,
-                     o.channel, o.target_frames, o.normalize, o.norm_mean, o.norm_std, f.blackman_coeff, f.energy_floor,
+  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", o.target_sample_rate,
+                     o.channel, o.keep_float_samples, o.target_frames, o.normalize, o.norm_mean, o.norm_std, f.blackman_coeff, f.energy_floor,
                      f.frame_length, f.frame_shift, f.high_freq, f.htk_compat, f.low_freq, f.min_duration, f.num_mel_bins,
                      f.preemphasis_coefficient, f.raw_energy, f.remove_dc_offset, f.round_to_power_of_two,
                      f.sample_frequency, f.snip_edges, f.subtract_mean, f.use_energy, f.use_log_fbank, f.use_power,

@@ -5,6 +5,7 @@
 #include "avtune/audio/fbank_cache.h"
 #include "avtune/util/error.h"
 #include "avtune/vision/frame_sampling.h"
+#include "avtune/vision/fused_transforms.h"
 #include "avtune/vision/image_cache.h"
 #include "avtune/vision/image_io.h"
 
@@ -60,24 +61,30 @@ Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
     const auto dir = frames_dir(index);
     const auto files = list_clip_frames(dir);
     const auto picks = sample_frame_indices(static_cast<int>(files.size()), opts_.frames,
-                                            opts_.train ? FrameSamplingMode::Train : FrameSamplingMode::Eval, &rng, dir);
-    std::vector<torch::Tensor> frames;
-    for (int k : picks) {
-      auto img = cached_read_image(files[static_cast<size_t>(k)]);  // shared: transforms return new tensors
-      if (opts_.train) {
-        TrainTransformOptions t;
-        t.height = t.width = opts_.image_size;
-        t.mean = opts_.mean;
-        t.std = opts_.std;
-        frames.push_back(train_transform(img, gen, t));
-      } else {
-        EvalTransformOptions t;
-        t.height = t.width = opts_.image_size;
-        t.mean = opts_.mean;
-        t.std = opts_.std;
-        frames.push_back(eval_transform(img, t));
-      }
+                                            opts_.train ? FrameSamplingMode::Train : FrameSamplingMode::Eval, &rng, dir,
+                                            opts_.frame_sampling);
+    if (opts_.train) {
+      // Decoded rows cropped, resized, flipped and normalised straight into the clip tensor.
+      TrainTransformOptions t;
+      t.height = t.width = opts_.image_size;
+      t.mean = opts_.mean;
+      t.std = opts_.std;
+      ImageDecodeOptions decode;
+      if (opts_.jpeg_draft) decode.min_height = decode.min_width = opts_.image_size;
+      const int64_t plane = opts_.image_size * opts_.image_size, T = static_cast<int64_t>(picks.size());
+      s.visual = torch::empty({3, T, opts_.image_size, opts_.image_size});
+      for (int64_t j = 0; j < T; ++j)
+        train_transform_into(cached_read_image_hwc(files[static_cast<size_t>(picks[static_cast<size_t>(j)])], decode),
+                             gen, t, s.visual.data_ptr<float>() + j * plane, T * plane);
+      return s;
     }
+    EvalTransformOptions t;
+    t.height = t.width = opts_.image_size;
+    t.mean = opts_.mean;
+    t.std = opts_.std;
+    std::vector<torch::Tensor> frames;
+    for (int k : picks)  // the cached image is shared: eval_transform returns a new tensor
+      frames.push_back(eval_transform(cached_read_image(files[static_cast<size_t>(k)]), t));
     s.visual = torch::stack(frames, 1);  // (3, T, H, W): channels first, explicitly
   }
   return s;

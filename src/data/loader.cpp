@@ -23,6 +23,8 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions opt
   if (opts_.batch_size <= 0) fail("loader", "batch size >= 1", std::to_string(opts_.batch_size));
   if (opts_.workers < 0) fail("loader", "workers >= 0", std::to_string(opts_.workers));
   if (opts_.prefetch < 1) opts_.prefetch = 1;
+  if (opts_.world_size < 1 || opts_.rank < 0 || opts_.rank >= opts_.world_size)
+    fail("loader", "0 <= rank < world_size", std::to_string(opts_.rank) + " of " + std::to_string(opts_.world_size));
   for (int w = 0; w < opts_.workers; ++w) threads_.emplace_back([this] { worker_loop(); });
 }
 
@@ -35,8 +37,15 @@ DataLoader::~DataLoader() {
   for (auto& t : threads_) t.join();
 }
 
+size_t DataLoader::shard_size() const {
+  const size_t n = ds_->size(), w = static_cast<size_t>(opts_.world_size), r = static_cast<size_t>(opts_.rank);
+  if (w == 1) return n;
+  if (opts_.pad) return n == 0 ? 0 : (n + w - 1) / w;
+  return n > r ? (n - r + w - 1) / w : 0;
+}
+
 int64_t DataLoader::batches_per_epoch() const {
-  const int64_t n = static_cast<int64_t>(ds_->size());
+  const int64_t n = static_cast<int64_t>(shard_size());
   return opts_.drop_last ? n / opts_.batch_size : (n + opts_.batch_size - 1) / opts_.batch_size;
 }
 
@@ -47,6 +56,14 @@ void DataLoader::start_epoch(int64_t epoch) {
     // Fisher-Yates on mt19937_64, whose output the C++ standard fixes: the same order everywhere.
     std::mt19937_64 rng(sample_seed(opts_.seed, epoch, ~size_t{0}));
     for (size_t k = order.size(); k > 1; --k) std::swap(order[k - 1], order[rng() % k]);
+  }
+  if (opts_.world_size > 1) {
+    const size_t w = static_cast<size_t>(opts_.world_size), n = order.size();
+    if (opts_.pad && n > 0)  // DistributedSampler: repeat the head (several times when n < w)
+      for (size_t i = 0; order.size() % w != 0; ++i) order.push_back(order[i % n]);
+    std::vector<size_t> shard;
+    for (size_t i = static_cast<size_t>(opts_.rank); i < order.size(); i += w) shard.push_back(order[i]);
+    order = std::move(shard);
   }
   std::vector<std::vector<size_t>> batches;
   const size_t bs = static_cast<size_t>(opts_.batch_size);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "avtune/io/pth.h"
+#include "avtune/io/reference_layout.h"
 #include "avtune/io/safetensors.h"
 #include "avtune/util/error.h"
 #include "avtune/util/tensor_text.h"
@@ -40,7 +41,8 @@ StateDict load_weights(const WeightsSource& src) {
   } else {
     sd = find_state_dict(load_pth(src.path), src.path, src.key);
   }
-  return src.strip_wrappers ? strip_common_wrappers(sd) : sd;
+  if (src.strip_wrappers) sd = strip_common_wrappers(sd);
+  return src.avtune_names ? from_reference_layout(sd) : sd;
 }
 
 void save_weights(const std::string& path, const StateDict& sd) {
@@ -80,7 +82,13 @@ std::string describe_weights_file(const std::string& path, const std::string& ke
     auto meta = load_safetensors(path).metadata;
     for (const auto& [k, v] : meta) out += fmt::format("  metadata {}: {}\n", k, v.size() > 60 ? v.substr(0, 57) + "..." : v);
   }
-  auto sd = load_weights(WeightsSource{path, key, false});
+  WeightsSource src;
+  src.path = path;
+  src.key = key;
+  src.strip_wrappers = false;
+  src.avtune_names = false;  // the names as stored
+  auto sd = load_weights(src);
+  out += "layout: " + layout_name(detect_layout(sd)) + "\n";
   size_t w = 3;
   for (const auto& [k, t] : sd.entries()) w = std::max(w, k.size());
   out += fmt::format("tensors: {}\n{:<{}}  {:<20}  {}\n", sd.size(), "key", w, "shape", "dtype");

@@ -36,6 +36,16 @@ std::vector<AbriAlpha> abri_alphas(torch::nn::Module& m) {
   return out;
 }
 
+AbriMode abri_mode_of(const StateDict& sd) {
+  AbriMode mode = AbriMode::None;
+  for (const auto& [k, t] : sd.entries()) {
+    if (k.find("fusion_weight") == std::string::npos) continue;
+    if (t.numel() != 1) return AbriMode::Channel;
+    mode = AbriMode::Batch;
+  }
+  return mode;
+}
+
 std::string abri_alpha_csv(const std::vector<AbriAlpha>& alphas) {
   std::string s = "bn,param,count,mean,min,max\n";
   for (const auto& a : alphas)

@@ -2,6 +2,7 @@
 
 #include "avtune/data/loader.h"
 #include "avtune/io/weights_file.h"
+#include "avtune/methods/abri.h"
 #include "avtune/models/classifiers.h"
 #include "avtune/util/error.h"
 #include "avtune/util/runtime.h"
@@ -36,6 +37,8 @@ void add_activation_view(Diagnosis& d, const StateDict& encoder_sd, const std::s
   lo.workers = o.workers;
   DataLoader loader(ds, lo);
   ResNetEncoder enc(cfg);
+  // An ABRi encoder is measured as trained: the BN outputs seen are the mixes.
+  if (const AbriMode m = abri_mode_of(encoder_sd); m != AbriMode::None) enc->enable_abri({m, 0.5});
   load_state_dict(*enc, encoder_sd);
   const auto device = resolve_device(o.device);
   enc->to(device);

@@ -21,7 +21,7 @@ MaskRule parse_mask_rule(const std::string& s) {
 
 std::string to_string(MaskRule r) { return r == MaskRule::Reference ? "reference" : "symmetric"; }
 
-MaskRatio mask_ratio(const MaskRuleConfig& cfg, double ca, double cv) {
+MaskRatio raw_mask_ratio(const MaskRuleConfig& cfg, double ca, double cv) {
   MaskRatio r;
   if (cfg.rule == MaskRule::Reference) {
     // As released: audio is masked only when the visual model is confident and audio more so; the
@@ -33,6 +33,11 @@ MaskRatio mask_ratio(const MaskRuleConfig& cfg, double ca, double cv) {
     if (ca >= cv && ca >= cfg.tau) r.audio = cfg.rho_audio * std::tanh(cfg.eta_audio * (ca - cv));
     else if (cv > ca && cv >= cfg.tau) r.visual = cfg.rho_visual * std::tanh(cfg.eta_visual * (cv - ca));
   }
+  return r;
+}
+
+MaskRatio mask_ratio(const MaskRuleConfig& cfg, double ca, double cv) {
+  MaskRatio r = raw_mask_ratio(cfg, ca, cv);
   r.audio = std::max(0.0, r.audio);
   r.visual = std::max(0.0, r.visual);
   return r;
@@ -43,13 +48,15 @@ std::vector<MaskRatio> mask_ratios(const MaskRuleConfig& cfg, const std::vector<
   out.reserve(conf.size());
   for (const auto& c : conf) out.push_back(mask_ratio(cfg, c.audio, c.visual));
   if (cfg.mean_mode && !out.empty()) {
+    // The reference averages the raw ratios (negative ones included) and masks only a positive mean.
     MaskRatio mean;
-    for (const auto& r : out) {
+    for (const auto& c : conf) {
+      const MaskRatio r = cfg.mean_of_clamped ? mask_ratio(cfg, c.audio, c.visual) : raw_mask_ratio(cfg, c.audio, c.visual);
       mean.audio += r.audio;
       mean.visual += r.visual;
     }
-    mean.audio /= static_cast<double>(out.size());
-    mean.visual /= static_cast<double>(out.size());
+    mean.audio = std::max(0.0, mean.audio / static_cast<double>(out.size()));
+    mean.visual = std::max(0.0, mean.visual / static_cast<double>(out.size()));
     std::fill(out.begin(), out.end(), mean);
   }
   return out;
@@ -125,7 +132,8 @@ void read_csv(const std::string& path, const std::string& header, Row row) {
 
 void write_confidences_csv(const std::string& path, const std::vector<SampleConfidence>& conf) {
   std::string s = "name,label,audio,visual\n";
-  for (const auto& c : conf) s += fmt::format("{},{},{:.6f},{:.6f}\n", c.name, c.label, c.audio, c.visual);
+  // "{}" is fmt's shortest round-trip form: the numbers read back bit for bit.
+  for (const auto& c : conf) s += fmt::format("{},{},{},{}\n", c.name, c.label, c.audio, c.visual);
   write_file_atomic(path, s);
 }
 
@@ -176,7 +184,7 @@ void write_mask_ratios_csv(const std::string& path, const std::vector<SampleConf
     fail("fust", "one ratio per sample", std::to_string(ratios.size()) + " for " + std::to_string(conf.size()));
   std::string s = "name,label,conf_audio,conf_visual,ratio_audio,ratio_visual\n";
   for (size_t i = 0; i < conf.size(); ++i)
-    s += fmt::format("{},{},{:.6f},{:.6f},{:.6f},{:.6f}\n", conf[i].name, conf[i].label, conf[i].audio, conf[i].visual,
+    s += fmt::format("{},{},{},{},{},{}\n", conf[i].name, conf[i].label, conf[i].audio, conf[i].visual,
                      ratios[i].audio, ratios[i].visual);
   write_file_atomic(path, s);
 }

@@ -1,5 +1,8 @@
 #include "avtune/models/encoder_init.h"
 
+#include <algorithm>
+
+#include "avtune/io/reference_layout.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/util/error.h"
 
@@ -49,9 +52,23 @@ LoadReport init_encoder(torch::nn::Module& encoder, int64_t in_channels, const E
   } catch (const Error& e) {
     throw Error(std::string(e.what()) + " (" + init.path + ")");
   }
+  // ABRi (the paper's ABRi): an encoder with twins takes them and alpha from a file that has them (a
+  // reference or avtune ABRi checkpoint continues its mix); from a file without any it keeps its fresh
+  // twins. An encoder without twins ignores a file's twins (reported as unexpected).
+  const bool file_twins = has_abri_twins(sd);
+  for (const auto& [k, t] : state_dict_of(encoder).entries()) {
+    if (k.find("fusion_weight") == std::string::npos || !sd.contains(k)) continue;
+    if (sd.at(k).numel() != t.numel())
+      fail("init", std::string("ABRi mixing weights of ") + (t.numel() == 1 ? "one value a layer (--abri batch)" : "one value a channel (--abri channel)"),
+           "'" + k + "' with " + std::to_string(sd.at(k).numel()) + " values (use --abri " +
+               (sd.at(k).numel() == 1 ? "batch" : "channel") + ")",
+           {init.path});
+  }
   LoadOptions lo;
   lo.strict = false;
   LoadReport rep = load_state_dict(encoder, sd, lo);
+  if (!file_twins)
+    rep.missing.erase(std::remove_if(rep.missing.begin(), rep.missing.end(), is_abri_twin_key), rep.missing.end());
   if (!rep.missing.empty() || !rep.mismatched.empty())
     fail("init", "every encoder key with the encoder's shape (same depth and width?)", rep.summary(), {init.path});
   return rep;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "avtune/models/batch_norm_sync.h"
 #include "avtune/util/error.h"
 
 namespace avtune {
@@ -47,8 +48,8 @@ void add_twin(nn::Module& owner, const nn::BatchNorm2d& bn, const std::string& t
 
 torch::Tensor norm(nn::BatchNorm2d bn, nn::BatchNorm2d twin, const torch::Tensor& alpha,
                    const torch::Tensor& x) {
-  if (!twin) return bn(x);
-  return alpha * bn(x) + (1 - alpha) * twin(x);
+  if (!twin) return batch_norm(bn, x);
+  return alpha * batch_norm(bn, x) + (1 - alpha) * batch_norm(twin, x);
 }
 
 nn::Conv2d conv(int64_t in, int64_t out, int64_t k, int64_t stride, int64_t pad) {

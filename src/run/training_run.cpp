@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "avtune/dist/process_group.h"
 #include "avtune/methods/patch_mask.h"
 #include "avtune/methods/abri.h"
 #include "avtune/methods/bn_reset.h"
@@ -103,12 +104,17 @@ std::shared_ptr<torch::nn::Module> build_run_model(const json& m, Modality modal
   const double threshold = ms.bn_reset_threshold;
 
   for (auto& slot : encoders_of(model)) {
+    // Twins before the weights, so an ABRi checkpoint's twins and alpha continue (models/encoder_init.h);
+    // a file without twins leaves them fresh. Neither step draws random numbers.
+    if (abri.mode != AbriMode::None) slot.enc->enable_abri(abri);
+    bool twins_loaded = false;
     if (fresh) {
       const auto init = parse_encoder_init(slot.init_key == "audio_init"    ? ms.audio_init
                                            : slot.init_key == "visual_init" ? ms.visual_init
                                                                             : ms.init);
       if (!init.random) {
         const auto rep = init_encoder(*slot.enc, slot.in_channels, init, slot.prefix);
+        for (const auto& k : rep.loaded) twins_loaded |= k.find("fusion_weight") != std::string::npos;
         note(fmt::format("{} encoder from {}: {}", slot.what, to_string(init), rep.summary()));
         // The baselines reset what the checkpoint brought; a random encoder has nothing to reset.
         if (reset == "all") note(fmt::format("{} encoder: reset {} BN layers", slot.what, reset_all_bn(*slot.enc)));
@@ -117,10 +123,9 @@ std::shared_ptr<torch::nn::Module> build_run_model(const json& m, Modality modal
                            reset_abnormal_bn(*slot.enc, threshold), threshold));
       }
     }
-    if (abri.mode != AbriMode::None) {
-      slot.enc->enable_abri(abri);
-      if (fresh) note(fmt::format("{} encoder: ABRi {} mode, alpha {:g}", slot.what, ms.abri, abri.alpha));
-    }
+    if (abri.mode != AbriMode::None && fresh)
+      note(twins_loaded ? fmt::format("{} encoder: ABRi {} mode, twins and alpha from the checkpoint", slot.what, ms.abri)
+                        : fmt::format("{} encoder: ABRi {} mode, alpha {:g}", slot.what, ms.abri, abri.alpha));
   }
   // After loading and ABRi: every 4-D weight, the twins' mixing weights included, takes the layout.
   set_channels_last(*model, ms.channels_last);
@@ -149,6 +154,19 @@ std::vector<double> RunOutcome::alpha_means() const {
 }
 
 RunOutcome run_training(TrainConfig cfg, bool quiet) {
+  // Under torchrun, srun or --nproc: join the group first (docs/distributed.md); rank 0 reports.
+  DistOptions dopts;
+  dopts.backend = cfg.dist_backend;
+  dopts.timeout_s = cfg.dist_timeout;
+  dopts.cuda = resolve_device(cfg.device).is_cuda();
+  if (auto group = init_distributed(dopts)) {
+    if (dopts.cuda && (cfg.device == "auto" || cfg.device == "cuda")) cfg.device = "cuda:" + std::to_string(group->local_rank());
+    quiet = quiet || !group->is_main();
+    if (!quiet)
+      std::fprintf(stderr, "avtune: %d processes (%s, %s backend at %s:%d), batch %lld per process\n", group->world_size(),
+                   group->env().source.c_str(), group->backend().c_str(), group->env().master_addr.c_str(),
+                   group->env().master_port, static_cast<long long>(cfg.batch_size));
+  }
   cfg.model = resolved_model(cfg.model);
   cfg.data = resolved_data(cfg.data);
   const Modality modality = run_modality(cfg.model);
@@ -207,7 +225,8 @@ RunOutcome run_training(TrainConfig cfg, bool quiet) {
   // Figures (curve, ABRi's alphas) are drawn by the caller from these results (docs/architecture.md).
   const std::filesystem::path dir(cfg.out_dir);
   out.alphas = abri_alphas(adapter->module());
-  if (!out.alphas.empty()) {
+  const auto group = current_dist_group();
+  if (!out.alphas.empty() && (!group || group->is_main())) {
     write_file_atomic((dir / "abri_alpha.csv").string(), abri_alpha_csv(out.alphas));
     out.alpha_table = abri_alpha_table(out.alphas);
   }

@@ -10,8 +10,11 @@
 #include <set>
 #include <sstream>
 
+#include "avtune/dist/data_parallel.h"
 #include "avtune/io/checkpoint.h"
+#include "avtune/models/batch_norm_sync.h"
 #include "avtune/train/lr_schedule.h"
+#include "avtune/train/shard_metrics.h"
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/error.h"
 #include "avtune/util/progress.h"
@@ -74,6 +77,11 @@ LoaderOptions loader_options(const TrainConfig& cfg, bool train) {
   o.drop_last = false;
   o.workers = cfg.workers;
   o.seed = cfg.seed;
+  if (auto g = current_dist_group()) {  // DistributedSampler semantics: docs/distributed.md
+    o.rank = g->rank();
+    o.world_size = g->world_size();
+    o.pad = train;
+  }
   return o;
 }
 
@@ -221,6 +229,8 @@ ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c1
   model.set_training(false);
   torch::NoGradGuard no_grad;
   MetricsAccumulator acc;
+  auto group = loader.options().world_size > 1 ? current_dist_group() : nullptr;
+  ShardOutputs shard;
   loader.start_epoch(0);
   std::unique_ptr<Progress> bar;
   if (progress) bar = std::make_unique<Progress>("eval", static_cast<long>(loader.batches_per_epoch()));
@@ -228,19 +238,27 @@ ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c1
   while (auto b = loader.next()) {
     auto batch = batch_to(*b, device);
     auto out = model.forward(batch);
-    acc.add(out.logits, batch.labels, out.parts);
+    if (group) shard.add(out.logits, batch.labels, out.parts, batch.indices);
+    else acc.add(out.logits, batch.labels, out.parts);
     if (bar) bar->update(++done);
   }
   if (bar) bar->finish();
   if (progress && !loader.skipped().empty()) std::fprintf(stderr, "%s\n", loader.skipped_report().c_str());
-  return acc.compute();
+  return group ? gather_metrics(*group, shard) : acc.compute();
 }
 
 // ---- the loop -------------------------------------------------------------------------------
 
-TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const TrainConfig& cfg, const BatchHook& hook) {
-  const c10::Device device = resolve_device(cfg.device);
+TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const TrainConfig& cfg_in, const BatchHook& hook) {
+  const c10::Device device = resolve_device(cfg_in.device);
+  // Data parallel when this process joined a group (dist/process_group.h); rank 0 alone writes.
+  const auto group = current_dist_group();
+  const bool main = !group || group->is_main();
+  TrainConfig cfg = cfg_in;
+  cfg.world_size = group ? group->world_size() : 1;
+  if (!main) cfg.progress = false;
   const bool files = !cfg.out_dir.empty();
+  const bool writes = files && main;
   const fs::path dir(cfg.out_dir);
   const std::string last_path = (dir / RunFiles::kLast).string(), best_path = (dir / RunFiles::kBest).string();
   if (cfg.resume && !files) fail("trainer", "an output directory to resume from", "none (set out_dir / --out)");
@@ -283,8 +301,22 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
         std::fprintf(stderr, "avtune: resuming %s at epoch %lld/%lld (step %lld)\n", last_path.c_str(),
                      static_cast<long long>(start_epoch), static_cast<long long>(cfg.epochs), static_cast<long long>(step));
     }
-    fs::create_directories(dir);
-    write_file_atomic((dir / RunFiles::kConfig).string(), to_json(cfg).dump(2) + "\n");
+    if (writes) {
+      fs::create_directories(dir);
+      write_file_atomic((dir / RunFiles::kConfig).string(), to_json(cfg).dump(2) + "\n");
+    }
+  }
+  std::unique_ptr<GradientAverager> ddp;
+  std::unique_ptr<ScopedBatchNormSync> sync_bn;
+  if (group) {
+    broadcast_module_state(*group, model.module());  // identical replicas, whatever each rank loaded
+    std::vector<torch::Tensor> params;
+    std::vector<std::string> names;
+    for (const auto& [name, p] : model.parameters_to_train())
+      if (p.requires_grad()) names.push_back(name), params.push_back(p);
+    ddp = std::make_unique<GradientAverager>(*group, std::move(params), std::move(names));
+    if (cfg.sync_bn)
+      sync_bn = std::make_unique<ScopedBatchNormSync>([g = group.get()](const torch::Tensor& t) { return all_reduce_sum_autograd(*g, t); });
   }
   if (cfg.progress)
     std::fprintf(stderr, "avtune: training %s on %s: %lld epochs x %lld steps, %s optimizer (%zu decayed, %zu not), lr %s\n",
@@ -305,12 +337,14 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
     int64_t correct = 0, seen = 0;
     long batch_no = 0;
     std::map<std::string, float> epoch_conf;
+    std::vector<std::pair<int64_t, float>> shard_conf;  // data parallel: gathered at the epoch's end
     while (auto b = train.next()) {
       ++batch_no;
       const Batch batch = batch_to(*b, device);
       lr = schedule.at(step);
       opt.set_lr(lr);
       opt.zero_grad();
+      if (ddp) ddp->before_forward();
       const ModelOutput out = model.forward(batch);
       auto loss = torch::nn::functional::cross_entropy(out.logits, batch.labels);
       const double lv = loss.item<double>();
@@ -324,6 +358,7 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
                                      : std::string("no checkpoint was written yet")));
       };
       if (!std::isfinite(lv)) stop(std::string("non-finite loss (") + (std::isnan(lv) ? "nan" : "inf") + ")");
+      if (ddp) ddp->before_backward(loss);
       loss.backward();
       const double gnorm = opt.step();
       if (cfg.optim.grad_clip > 0 && !std::isfinite(gnorm)) stop("non-finite gradient norm");
@@ -341,7 +376,10 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
                      .contiguous();
         std::vector<float> cv(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
         if (cfg.record_confidences)
-          for (int64_t i = 0; i < B; ++i) epoch_conf[batch.names[static_cast<size_t>(i)]] = cv[static_cast<size_t>(i)];
+          for (int64_t i = 0; i < B; ++i) {
+            if (group) shard_conf.emplace_back(static_cast<int64_t>(batch.indices[static_cast<size_t>(i)]), cv[static_cast<size_t>(i)]);
+            else epoch_conf[batch.names[static_cast<size_t>(i)]] = cv[static_cast<size_t>(i)];
+          }
         if (hook) hook(BatchReport{epoch, step, lv, &batch.names, &cv});
       }
       if (bar) {
@@ -353,6 +391,16 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
     }
     if (bar) bar->finish();
     if (cfg.progress && !train.skipped().empty()) std::fprintf(stderr, "%s\n", train.skipped_report().c_str());
+    if (group) {  // the epoch's figures over every rank's samples
+      std::vector<torch::Tensor> sums{torch::tensor({loss_sum, static_cast<double>(correct), static_cast<double>(seen)}, torch::kFloat64)};
+      group->all_reduce_sum(sums);
+      loss_sum = sums[0][0].item<double>();
+      correct = static_cast<int64_t>(sums[0][1].item<double>());
+      seen = static_cast<int64_t>(sums[0][2].item<double>());
+      if (cfg.record_confidences)
+        for (const auto& [index, c] : gather_confidences(*group, shard_conf))
+          epoch_conf[train.dataset().name_of(static_cast<size_t>(index))] = c;
+    }
 
     EpochRecord rec;
     rec.epoch = epoch + 1;
@@ -377,7 +425,7 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
     res.epochs_done = rec.epoch;
     res.steps = step;
 
-    if (files) {
+    if (writes) {
       // Order matters for resume: the side files first, last.pth decides which epochs count.
       TrainingCheckpoint ck;
       ck.model = cpu_copy(state_dict_of(model.module()));

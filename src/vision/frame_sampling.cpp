@@ -35,8 +35,16 @@ uint64_t uniform_below(std::mt19937_64& rng, uint64_t n) {
   }
 }
 
+FrameSamplingRule parse_frame_sampling_rule(const std::string& s) {
+  if (s == "reference") return FrameSamplingRule::Reference;
+  if (s == "centred") return FrameSamplingRule::Centred;
+  fail(kComponent, "a frame sampling rule reference|centred", "'" + s + "'");
+}
+
+std::string to_string(FrameSamplingRule r) { return r == FrameSamplingRule::Reference ? "reference" : "centred"; }
+
 std::vector<int> sample_frame_indices(int num_frames, int num_segments, FrameSamplingMode mode,
-                                      std::mt19937_64* rng, const std::string& clip) {
+                                      std::mt19937_64* rng, const std::string& clip, FrameSamplingRule rule) {
   const FileLocation where{clip.empty() ? "<clip>" : clip};
   if (num_frames < 1) fail(kComponent, "a clip with at least 1 frame", std::to_string(num_frames) + " frames", where);
   if (num_segments < 1) fail(kComponent, "at least 1 frame to sample", std::to_string(num_segments), where);
@@ -45,14 +53,23 @@ std::vector<int> sample_frame_indices(int num_frames, int num_segments, FrameSam
   const int64_t n = num_frames, t = num_segments;
   std::vector<int> picks;
   picks.reserve(static_cast<size_t>(num_segments));
+  const int64_t ref_len = n / t;
   for (int64_t s = 0; s < t; ++s) {
-    const int64_t start = s * n / t;
-    // Empty when N < T: then the segment is the single frame it starts in.
-    const int64_t len = std::max<int64_t>(1, (s + 1) * n / t - start);
-    const int64_t offset = mode == FrameSamplingMode::Eval
-                               ? len / 2
-                               : static_cast<int64_t>(uniform_below(*rng, static_cast<uint64_t>(len)));
-    picks.push_back(static_cast<int>(start + offset));
+    if (n < t) {  // a segment shorter than a frame: the single frame it starts in
+      if (mode == FrameSamplingMode::Train) (void)uniform_below(*rng, 1);  // one draw per segment, as for n >= t
+      picks.push_back(static_cast<int>(s * n / t));
+      continue;
+    }
+    const bool ref = rule == FrameSamplingRule::Reference;
+    const int64_t start = ref ? s * ref_len : s * n / t;
+    const int64_t len = ref ? ref_len : (s + 1) * n / t - start;
+    int64_t pick;
+    if (mode == FrameSamplingMode::Train) pick = start + static_cast<int64_t>(uniform_below(*rng, static_cast<uint64_t>(len)));
+    // The reference's 1-based s*L + L/2; for L = 1 that is the previous segment's frame, and for the
+    // first segment a frame 0 that does not exist, where we take the first frame.
+    else if (ref) pick = std::max<int64_t>(0, start + len / 2 - 1);
+    else pick = start + len / 2;
+    picks.push_back(static_cast<int>(pick));
   }
   return picks;
 }

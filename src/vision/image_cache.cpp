@@ -18,6 +18,13 @@ torch::Tensor cached_read_image(const std::string& path) {
       [](const torch::Tensor& t) { return static_cast<size_t>(t.numel()) * t.element_size(); });
 }
 
+torch::Tensor cached_read_image_hwc(const std::string& path, const ImageDecodeOptions& opts) {
+  const std::string key = path + "\n" + std::to_string(opts.min_height) + "x" + std::to_string(opts.min_width) + " hwc";
+  return cache().get(
+      key, [&] { return read_image_hwc(path, opts); },
+      [](const torch::Tensor& t) { return static_cast<size_t>(t.numel()) * t.element_size(); });
+}
+
 void set_image_cache_limit(size_t bytes) { cache().set_limit(bytes); }
 size_t image_cache_bytes() { return cache().bytes(); }
 void clear_image_cache() { cache().clear(); }

@@ -99,7 +99,7 @@ void init_jpeg_errors(JpegErrors* errors) {
   errors->truncated = false;
 }
 
-bool decode_jpeg_raw(const uint8_t* data, size_t n, Pixels* px, JpegErrors* errors) {
+bool decode_jpeg_raw(const uint8_t* data, size_t n, Pixels* px, JpegErrors* errors, const ImageDecodeOptions& opts) {
   jpeg_decompress_struct cinfo;
   std::memset(&cinfo, 0, sizeof cinfo);
   cinfo.err = &errors->mgr;
@@ -121,6 +121,13 @@ bool decode_jpeg_raw(const uint8_t* data, size_t n, Pixels* px, JpegErrors* erro
                   cinfo.num_components);
     jpeg_destroy_decompress(&cinfo);
     return false;
+  }
+  if (opts.min_height > 0 && opts.min_width > 0) {
+    // PIL's draft: the largest of 1/8, 1/4, 1/2 with both sides still at least the requested ones.
+    const int64_t scale = std::min(static_cast<int64_t>(cinfo.image_width) / opts.min_width,
+                                   static_cast<int64_t>(cinfo.image_height) / opts.min_height);
+    cinfo.scale_num = 1;
+    cinfo.scale_denom = scale >= 8 ? 8 : scale >= 4 ? 4 : scale >= 2 ? 2 : 1;
   }
   jpeg_calc_output_dimensions(&cinfo);
   if (!allocate(px, static_cast<int>(cinfo.output_height), static_cast<int>(cinfo.output_width),
@@ -315,12 +322,14 @@ ImageFormat detect_image_format(const uint8_t* data, size_t n, const std::string
   fail(kComponent, "a JPEG or PNG image (by its first bytes)", first_bytes(data, n), {name_for_errors});
 }
 
-torch::Tensor decode_image(const uint8_t* data, size_t n, const std::string& name_for_errors) {
+namespace {
+
+Pixels decode_pixels(const uint8_t* data, size_t n, const std::string& name_for_errors, const ImageDecodeOptions& opts) {
   Pixels px;
   if (detect_image_format(data, n, name_for_errors) == ImageFormat::Jpeg) {
     JpegErrors errors;
     init_jpeg_errors(&errors);
-    if (!decode_jpeg_raw(data, n, &px, &errors)) {
+    if (!decode_jpeg_raw(data, n, &px, &errors, opts)) {
       if (errors.truncated)
         fail(kComponent, "a complete JPEG image", std::string("truncated data (") + errors.message + ")",
              {name_for_errors});
@@ -339,17 +348,40 @@ torch::Tensor decode_image(const uint8_t* data, size_t n, const std::string& nam
            {name_for_errors});
     }
   }
-  return to_chw_rgb(px);
+  return px;
 }
 
-torch::Tensor read_image(const std::string& path) {
+std::vector<uint8_t> read_bytes(const std::string& path) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) fail(kComponent, "an image file", "a directory", {path});
   std::ifstream in(path, std::ios::binary);
   if (!in) fail(kComponent, "a readable image file", std::strerror(errno), {path});
   std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   if (in.bad()) fail(kComponent, "a readable image file", "a read error", {path});
+  return bytes;
+}
+
+}  // namespace
+
+torch::Tensor decode_image(const uint8_t* data, size_t n, const std::string& name_for_errors) {
+  Pixels px = decode_pixels(data, n, name_for_errors, {});
+  return to_chw_rgb(px);
+}
+
+torch::Tensor read_image(const std::string& path) {
+  const auto bytes = read_bytes(path);
   return decode_image(bytes.data(), bytes.size(), path);
+}
+
+torch::Tensor read_image_hwc(const std::string& path, const ImageDecodeOptions& opts) {
+  const auto bytes = read_bytes(path);
+  Pixels px = decode_pixels(bytes.data(), bytes.size(), path, opts);
+  if (px.channels == 3) {  // the decoder's buffer becomes the tensor's, without a copy
+    auto* owner = new std::vector<uint8_t>(std::move(px.data));
+    return torch::from_blob(owner->data(), {px.height, px.width, 3}, [owner](void*) { delete owner; },
+                            torch::kUInt8);
+  }
+  return to_chw_rgb(px).permute({1, 2, 0}).contiguous();
 }
 
 void write_jpeg(const std::string& path, const torch::Tensor& chw_uint8, int quality) {

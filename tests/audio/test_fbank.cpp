@@ -1,5 +1,7 @@
-// Parity of avtune::kaldi_fbank with torchaudio.compliance.kaldi.fbank (fixtures made by
-// tests/reference/make_audio_fixtures.py), plus its option checks.
+// Parity of avtune's two fbanks, kaldi_fbank (ATen, the reference) and fast_fbank (FFTW, the data
+// pipeline's), with torchaudio.compliance.kaldi.fbank (fixtures made by
+// tests/reference/make_audio_fixtures.py), plus their option checks: every test of the contract runs
+// on both implementations.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,7 @@
 
 #include "../test_support.h"
 #include "avtune/audio/audio_file.h"
+#include "avtune/audio/fast_fbank.h"
 #include "avtune/audio/fbank.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/util/error.h"
@@ -114,9 +117,28 @@ Errors compare(const torch::Tensor& got, const torch::Tensor& want, bool log_out
   return e;
 }
 
+using FbankFn = torch::Tensor (*)(const torch::Tensor&, const FbankOptions&, c10::optional<at::Generator>);
+struct Implementation {
+  const char* name;
+  FbankFn fn;
+};
+
+// Each test below runs once per implementation (test names end in /kaldi and /fast).
+class FbankImpl : public ::testing::TestWithParam<Implementation> {
+ protected:
+  torch::Tensor fbank(const torch::Tensor& wave, const FbankOptions& o,
+                      c10::optional<at::Generator> generator = c10::nullopt) const {
+    return GetParam().fn(wave, o, generator);
+  }
+};
+
 }  // namespace
 
-TEST(Fbank, MatchesTorchaudioForEveryOptionSet) {
+INSTANTIATE_TEST_SUITE_P(Fbank, FbankImpl,
+                         ::testing::Values(Implementation{"kaldi", &kaldi_fbank}, Implementation{"fast", &fast_fbank}),
+                         [](const ::testing::TestParamInfo<Implementation>& i) { return std::string(i.param.name); });
+
+TEST_P(FbankImpl, MatchesTorchaudioForEveryOptionSet) {
   const auto& ref = reference();
   ASSERT_TRUE(ref.cases.contains("fbank")) << "no fbank cases in cases.json";
   const auto& cases = ref.cases["fbank"];
@@ -128,7 +150,7 @@ TEST(Fbank, MatchesTorchaudioForEveryOptionSet) {
     const std::string name = c["name"];
     SCOPED_TRACE(name);
     const FbankOptions o = options_from(c["options"]);
-    const auto out = kaldi_fbank(input_for(c), o);
+    const auto out = fbank(input_for(c), o);
     const auto& want = ref_tensor("fbank." + name);
     ASSERT_TRUE(want.defined());
     ASSERT_EQ(out.sizes(), want.sizes());
@@ -149,7 +171,7 @@ TEST(Fbank, MatchesTorchaudioForEveryOptionSet) {
   EXPECT_GE(checked, 50);
 }
 
-TEST(Fbank, DitherIsSeededGaussianNoise) {
+TEST_P(FbankImpl, DitherIsSeededGaussianNoise) {
   const auto& ref = reference();
   ASSERT_TRUE(ref.cases.contains("fbank"));
   const nlohmann::json* dither_case = nullptr;
@@ -162,18 +184,18 @@ TEST(Fbank, DitherIsSeededGaussianNoise) {
   // torchaudio draws from the global generator after torch.manual_seed(seed); a generator seeded
   // alike draws the same numbers.
   auto gen = at::detail::createCPUGenerator((*dither_case)["seed"].get<uint64_t>());
-  const auto out = kaldi_fbank(wave, o, gen);
+  const auto out = fbank(wave, o, gen);
   const Errors e = compare(out, ref_tensor("fbank.dither_seed123"), true);
   std::printf("dither_seed123: max_abs %.2e, at floor %.2e\n", e.max_abs, e.max_abs_floor);
   EXPECT_LE(e.max_abs, 1e-3);
   EXPECT_LE(e.max_abs_floor, 1e-2);
   // Another seed gives other noise; no dither gives no noise (the silent edges show it most).
   auto other = at::detail::createCPUGenerator(124);
-  EXPECT_GT(test::max_abs_diff(kaldi_fbank(wave, o, other), out), 0.1);
+  EXPECT_GT(test::max_abs_diff(fbank(wave, o, other), out), 0.1);
   FbankOptions quiet = o;
   quiet.dither = 0.0;
-  EXPECT_GT(test::max_abs_diff(kaldi_fbank(wave, quiet), out), 0.1);
-  EXPECT_TRUE(kaldi_fbank(wave, quiet).equal(kaldi_fbank(wave, quiet)));
+  EXPECT_GT(test::max_abs_diff(fbank(wave, quiet), out), 0.1);
+  EXPECT_TRUE(fbank(wave, quiet).equal(fbank(wave, quiet)));
 }
 
 TEST(Fbank, WindowsMatchTorchaudio) {
@@ -235,7 +257,7 @@ TEST(Fbank, PaperOptionsAreSection6) {
   EXPECT_EQ(g.padded_window_size, 512);
 }
 
-TEST(Fbank, FrameCountsFollowKaldi) {
+TEST_P(FbankImpl, FrameCountsFollowKaldi) {
   FbankOptions o;
   EXPECT_EQ(fbank_num_frames(400, o), 1);
   EXPECT_EQ(fbank_num_frames(559, o), 1);
@@ -246,16 +268,16 @@ TEST(Fbank, FrameCountsFollowKaldi) {
   EXPECT_EQ(fbank_num_frames(16079, o), 100);
   EXPECT_EQ(fbank_num_frames(16080, o), 101);
   const auto wave = torch::randn({16080});
-  EXPECT_EQ(kaldi_fbank(wave, o).size(0), 101);
+  EXPECT_EQ(fbank(wave, o).size(0), 101);
 }
 
-TEST(Fbank, ShortSignalsAreRefusedOrEmptyAsInTorchaudio) {
+TEST_P(FbankImpl, ShortSignalsAreRefusedOrEmptyAsInTorchaudio) {
   // Shorter than one window: torchaudio asserts, whatever snip_edges says.
   for (bool snip : {true, false}) {
     FbankOptions o;
     o.snip_edges = snip;
     try {
-      kaldi_fbank(torch::zeros({399}), o);
+      fbank(torch::zeros({399}), o);
       ADD_FAILURE() << "no error for a 399-sample signal";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find("400 samples"), std::string::npos) << e.what();
@@ -266,16 +288,16 @@ TEST(Fbank, ShortSignalsAreRefusedOrEmptyAsInTorchaudio) {
   FbankOptions o;
   o.min_duration = 1.0;
   o.use_energy = true;
-  const auto out = kaldi_fbank(torch::randn({15999}), o);
+  const auto out = fbank(torch::randn({15999}), o);
   EXPECT_EQ(out.sizes(), (std::vector<int64_t>{0, 24}));
-  EXPECT_EQ(kaldi_fbank(torch::randn({16000}), o).size(0), 98);
+  EXPECT_EQ(fbank(torch::randn({16000}), o).size(0), 98);
 }
 
-TEST(Fbank, RejectsBadOptionsClearly) {
+TEST_P(FbankImpl, RejectsBadOptionsClearly) {
   const auto wave = torch::randn({16000});
   auto expect_error = [&](const FbankOptions& o, const std::string& needle) {
     try {
-      kaldi_fbank(wave, o);
+      fbank(wave, o);
       ADD_FAILURE() << "no error; expected one mentioning '" << needle << "'";
     } catch (const Error& e) {
       EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
@@ -318,18 +340,18 @@ TEST(Fbank, RejectsBadOptionsClearly) {
   o.frame_length = 25.0625;  // 401 samples: an odd FFT length
   expect_error(o, "even FFT length");
   try {
-    kaldi_fbank(torch::randn({2, 16000}), FbankOptions{});
+    fbank(torch::randn({2, 16000}), FbankOptions{});
     ADD_FAILURE() << "no error for a 2-D input";
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("1-D"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(kaldi_fbank(torch::zeros({16000}, torch::kShort), FbankOptions{}), Error);
+  EXPECT_THROW(fbank(torch::zeros({16000}, torch::kShort), FbankOptions{}), Error);
 }
 
-TEST(Fbank, AcceptsDoubleInputAndReturnsFloat) {
+TEST_P(FbankImpl, AcceptsDoubleInputAndReturnsFloat) {
   const auto wave = torch::randn({8000}, torch::kDouble) * 0.1;
-  const auto a = kaldi_fbank(wave, FbankOptions{});
-  const auto b = kaldi_fbank(wave.to(torch::kFloat), FbankOptions{});
+  const auto a = fbank(wave, FbankOptions{});
+  const auto b = fbank(wave.to(torch::kFloat), FbankOptions{});
   EXPECT_EQ(a.scalar_type(), torch::kFloat);
   EXPECT_TRUE(a.equal(b));
 }

@@ -57,10 +57,19 @@ TEST(AVClipDataset, LoadsBothModalitiesInExplicitLayouts) {
   EXPECT_EQ(s.label, 0);
   EXPECT_EQ(s.audio.sizes(), (std::vector<int64_t>{1, 64, 32}));
   EXPECT_EQ(s.visual.sizes(), (std::vector<int64_t>{3, 3, 32, 32}));
-  // Eval picks the middle frame of each of 3 segments of 6 frames: frames 2, 4, 6 (1-based).
-  // Their grey levels 20k + 2 survive JPEG within a few levels after normalisation is undone.
+  // Eval picks the reference's frame of each of 3 segments of 6 frames: frames 1, 3, 5 (1-based;
+  // issue 16: the centred rule's 2, 4, 6 were not the reference's). Their grey levels 20k + 2 survive
+  // JPEG within a few levels after normalisation is undone.
   for (int t = 0; t < 3; ++t) {
     const double v = (s.visual[0][t].mean().item<double>() * 0.229 + 0.485) * 255.0;
+    EXPECT_NEAR(v, 20 * (2 * t + 1) + 2, 3.0) << "segment " << t;
+  }
+  // The centred rule, by name: frames 2, 4, 6.
+  auto centred_opts = small_opts(d);
+  centred_opts.frame_sampling = FrameSamplingRule::Centred;
+  const auto centred = AVClipDataset(list, centred_opts).get(2, rng);
+  for (int t = 0; t < 3; ++t) {
+    const double v = (centred.visual[0][t].mean().item<double>() * 0.229 + 0.485) * 255.0;
     EXPECT_NEAR(v, 20 * (2 * t + 2) + 2, 3.0) << "segment " << t;
   }
   LoaderOptions lo;

@@ -1,5 +1,7 @@
-// The reference's choice of frames: T equal segments, a random frame of each in training, the middle
-// one in evaluation; repeats when a clip has fewer frames than segments.
+// Frame choice: T segments, a random frame of each in training, one near the middle in evaluation;
+// repeats when a clip has fewer frames than segments. The reference rule (the default) is checked
+// against the reference loader's picks in test_frame_sampling_reference.cpp; these tests pin avtune's
+// centred variant (the default before issue 16).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -17,7 +19,9 @@ namespace {
 
 using test::error_of;
 
-std::vector<int> eval(int n, int t) { return sample_frame_indices(n, t, FrameSamplingMode::Eval); }
+std::vector<int> eval(int n, int t) {
+  return sample_frame_indices(n, t, FrameSamplingMode::Eval, nullptr, "", FrameSamplingRule::Centred);
+}
 
 void touch(const std::string& path) { std::ofstream(path) << "x"; }
 
@@ -38,7 +42,7 @@ TEST(FrameSampling, TrainPicksUniformlyWithinEachSegment) {
   std::vector<std::map<int, int>> counts(3);
   const int draws = 30000;
   for (int i = 0; i < draws; ++i) {
-    const auto picks = sample_frame_indices(10, 3, FrameSamplingMode::Train, &rng);
+    const auto picks = sample_frame_indices(10, 3, FrameSamplingMode::Train, &rng, "", FrameSamplingRule::Centred);
     ASSERT_EQ(picks.size(), 3u);
     for (int s = 0; s < 3; ++s) counts[static_cast<size_t>(s)][picks[static_cast<size_t>(s)]]++;
   }

@@ -3,6 +3,7 @@
 // (libsoxr). Samples are float32 scaled like torchaudio.load: integer PCM divided by 2^(bits-1).
 #include <torch/torch.h>
 
+#include <cstdint>
 #include <string>
 
 namespace avtune {
@@ -12,9 +13,22 @@ struct AudioClip {
   int sample_rate = 0;
 };
 
+struct AudioReadOptions {
+  // Float (and 32-bit integer) files are read as torchaudio 0.13's default (sox) reader does: through
+  // int32, so samples beyond +-1 are clipped and the rest rounded to multiples of 2^-24 (docs/audio.md,
+  // "Float and 32-bit files"). true keeps the stored values.
+  bool keep_float_samples = false;
+};
+
 // Reads every sample of `path`. Throws avtune::Error naming the file when it is missing, unreadable,
 // in a format libsndfile does not know, or holds no audio.
-AudioClip read_audio(const std::string& path);
+AudioClip read_audio(const std::string& path, const AudioReadOptions& opts = {});
+
+// torchaudio 0.13's (sox 14.4's) path from a stored float sample to the float it returns: to int32
+// (x * 2^31 clipped, truncated toward zero for 32-bit floats, rounded half away from zero for 64-bit),
+// then back in 2^-24 steps (sox_int32_sample).
+float sox_float_sample(double x, bool from_float32);
+float sox_int32_sample(int32_t s);
 
 // 1-D float32: the mean of the channels (channel = -1) or one channel (0-based). Throws for a
 // channel out of range.

@@ -28,6 +28,7 @@ torch::Tensor spec_augment(const torch::Tensor& x, int64_t freq_mask_param, int6
 struct AudioInputOptions {
   int target_sample_rate = 16000;   // resampled (libsoxr) when the file differs
   int channel = -1;                 // -1: mean of the channels
+  bool keep_float_samples = false;  // float files: stored values, not torchaudio's clipped ones (audio_file.h)
   FbankOptions fbank = paper_fbank_options();  // sample_frequency is set to target_sample_rate
   int64_t target_frames = kPaperAudioFrames;
   bool normalize = true;
@@ -35,8 +36,9 @@ struct AudioInputOptions {
   double norm_std = kKineticsSoundsFbankStd;
 };
 
-// read -> mono -> resample -> subtract the waveform's mean -> kaldi_fbank -> pad_or_cut ->
-// normalize_fbank. Returns (1, target_frames, num_mel_bins) float32.
+// read -> mono -> resample -> subtract the waveform's mean -> fbank -> pad_or_cut -> normalize_fbank,
+// the fbank by fast_fbank (kaldi_fbank's numbers within float rounding) written straight into the
+// result, cut and normalised. Returns (1, target_frames, num_mel_bins) float32.
 torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions& opts = {});
 
 }  // namespace avtune

@@ -9,6 +9,7 @@
 #include "avtune/audio/audio_transforms.h"
 #include "avtune/data/clip_list.h"
 #include "avtune/data/dataset.h"
+#include "avtune/vision/frame_sampling.h"
 #include "avtune/vision/image_transforms.h"
 
 namespace avtune {
@@ -25,7 +26,11 @@ struct AVClipOptions {
   AudioInputOptions audio;            // fbank, length, normalisation
   int64_t spec_freq_mask = 0, spec_time_mask = 0;  // SpecAugment in training (0 = off)
   int frames = 3;                     // T
+  FrameSamplingRule frame_sampling = FrameSamplingRule::Reference;  // which frames (docs/vision.md)
   int64_t image_size = 224;
+  // Training: JPEG frames at least twice image_size on both sides are decoded at 1/2, 1/4 or 1/8
+  // size (PIL's draft, docs/vision.md); false decodes them fully, as the reference's PIL does.
+  bool jpeg_draft = true;
   std::array<float, 3> mean = kImageNetMean, std = kImageNetStd;
 };
 

@@ -23,6 +23,12 @@ struct LoaderOptions {
   int prefetch = 4;       // batches loaded ahead of the consumer
   uint64_t seed = 0;
   bool skip_bad = false;  // false: a sample that fails to load stops the epoch with its error
+  // Sharding over the processes of a data-parallel run (PyTorch's DistributedSampler): one global
+  // order per (seed, epoch), this rank takes every world_size-th index from `rank`. With `pad`, the
+  // order is first extended by repeating its head to a multiple of world_size (every rank the same
+  // number of steps, for training); without, each sample is in exactly one shard (evaluation).
+  int rank = 0, world_size = 1;
+  bool pad = true;
 };
 
 struct SkippedSample {
@@ -43,11 +49,15 @@ class DataLoader {
   // The next batch in order, std::nullopt after the last. Rethrows a loading error.
   std::optional<Batch> next();
   int64_t batches_per_epoch() const;
+  // This rank's samples per epoch (all of them in a single-process run).
+  size_t shard_size() const;
+  // This epoch's order of this rank's samples (the whole order in a single-process run).
   const std::vector<size_t>& order() const { return order_; }
   // Samples skipped so far this epoch (skip_bad mode), and a one-paragraph report of them.
   const std::vector<SkippedSample>& skipped() const { return skipped_; }
   std::string skipped_report() const;
   const Dataset& dataset() const { return *ds_; }
+  const LoaderOptions& options() const { return opts_; }
 
   // The seed of sample `index`'s generator in `epoch` (exposed for tests and reproducibility).
   static uint64_t sample_seed(uint64_t seed, int64_t epoch, size_t index);

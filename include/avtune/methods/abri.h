@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "avtune/io/state_dict.h"
+#include "avtune/models/resnet.h"
+
 namespace avtune {
 
 struct AbriAlpha {
@@ -17,6 +20,10 @@ struct AbriAlpha {
 
 // Every ABRi mixing weight of `m` in state_dict order (empty without ABRi).
 std::vector<AbriAlpha> abri_alphas(torch::nn::Module& m);
+// The ABRi mode of weights (an encoder's or a whole model's, avtune or reference names): None without
+// mixing weights, Batch when each holds one value, else Channel. What eval, probe and diagnose build to
+// load an ABRi checkpoint as it is.
+AbriMode abri_mode_of(const StateDict& sd);
 // "bn,param,count,mean,min,max" rows.
 std::string abri_alpha_csv(const std::vector<AbriAlpha>& alphas);
 // An aligned text table for the terminal.

@@ -17,7 +17,12 @@ std::string to_string(MaskRule r);
 
 struct MaskRuleConfig {
   MaskRule rule = MaskRule::Symmetric;
-  bool mean_mode = false;  // every sample gets the data set's mean ratio of the rule
+  // Mean mode, as the reference: every sample gets the data set's mean of the raw (possibly negative)
+  // ratios, and a modality is masked only when that mean is positive (docs/fusion_tuning.md).
+  bool mean_mode = false;
+  // With mean_mode: average the ratios clamped at 0 instead (avtune before issue 16). Masks every
+  // sample a little whenever one sample is masked; not the paper's rule.
+  bool mean_of_clamped = false;
   double tau = 0.5;        // a sample is "easy" when a modality's confidence reaches tau
   double eta_audio = 3.0, eta_visual = 3.0;  // slopes of tanh
   double rho_audio = 0.5, rho_visual = 0.5;  // largest ratios
@@ -33,9 +38,12 @@ struct MaskRatio {
   double audio = 0, visual = 0;  // fraction of patches masked, in [0, 1)
 };
 
+// The rule for one sample before the "ratio <= 0 means no mask" step: the reference rule's tanh can be
+// negative. Mean mode averages these.
+MaskRatio raw_mask_ratio(const MaskRuleConfig& cfg, double c_audio, double c_visual);
 // The rule for one sample (before mean mode). Ratios <= 0 become 0 ("no mask").
 MaskRatio mask_ratio(const MaskRuleConfig& cfg, double c_audio, double c_visual);
-// Every sample's ratio, mean mode applied.
+// Every sample's ratio, mean mode applied; never negative.
 std::vector<MaskRatio> mask_ratios(const MaskRuleConfig& cfg, const std::vector<SampleConfidence>& conf);
 
 struct MaskSummary {
@@ -45,7 +53,9 @@ struct MaskSummary {
 };
 MaskSummary summarize(const std::vector<MaskRatio>& ratios);
 
-// confidences.csv: "name,label,audio,visual" (stage 1's output). Errors name the file and line.
+// confidences.csv: "name,label,audio,visual" (stage 1's output). Numbers are written in their shortest
+// round-trip form, so they read back exactly (a ratio just below k/512 must not become k/512).
+// Errors name the file and line.
 void write_confidences_csv(const std::string& path, const std::vector<SampleConfidence>& conf);
 std::vector<SampleConfidence> read_confidences_csv(const std::string& path);
 

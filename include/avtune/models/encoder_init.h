@@ -23,6 +23,9 @@ std::string to_string(const EncoderInit& init);
 // "audio_net."/"visual_net." (a classifier of either modality; `prefer_prefix` wins when both are
 // there), adapting conv1 to the encoder's input channels. Keys outside the encoder (fc., ...) are
 // reported as unexpected; a missing or mis-shaped encoder key throws. Random init returns an empty report.
+// The reference's ABRi names load as they are (io/reference_layout.h). An encoder with ABRi twins takes
+// the file's twins and mixing weights when it has them and keeps its fresh ones when it has none; an
+// encoder without twins ignores the file's (unexpected).
 LoadReport init_encoder(torch::nn::Module& encoder, int64_t in_channels, const EncoderInit& init,
                         const std::string& prefer_prefix);
 

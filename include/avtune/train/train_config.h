@@ -26,6 +26,11 @@ struct TrainConfig {
   int64_t eval_every = 1;   // evaluate every N epochs (and after the last); 0 = only after the last
   bool record_confidences = false;  // keep each training sample's true-class confidence per epoch
   bool progress = true;     // progress lines on stderr
+  // Data-parallel runs (docs/distributed.md): batch_size is per process, as in DDP.
+  std::string dist_backend = "auto";  // auto|gloo|nccl
+  bool sync_bn = false;      // batch statistics over every process's batch (SyncBatchNorm)
+  double dist_timeout = 300; // seconds every process has to join the rendezvous
+  int64_t world_size = 1;    // processes of the run: recorded by the engine, not a setting
   nlohmann::json model = nlohmann::json::object();  // the CLI's model description (depth, width, ...)
   nlohmann::json data = nlohmann::json::object();   // the CLI's data description (root, format, ...)
 };
@@ -36,7 +41,7 @@ struct TrainConfig {
 template <typename F>
 void for_each_field(TrainConfig& c, F&& f) {
   f("epochs", "--epochs", "epochs", c.epochs);
-  f("batch_size", "--batch-size", "batch size", c.batch_size);
+  f("batch_size", "--batch-size", "batch size per process (global batch = this x processes, as DDP)", c.batch_size);
   f("optimizer", "--optimizer", "sgd|adam|adamw", c.optim.kind);
   f("lr", "--lr", "base learning rate", c.optim.lr);
   f("momentum", "--momentum", "SGD momentum", c.optim.momentum);
@@ -62,6 +67,11 @@ void for_each_field(TrainConfig& c, F&& f) {
   f("eval_every", "--eval-every", "evaluate every N epochs (0 = only after the last)", c.eval_every);
   f("record_confidences", "", "keep each training sample's true-class confidence per epoch", c.record_confidences);
   f("progress", "", "progress lines on stderr", c.progress);
+  f("dist_backend", "--dist-backend", "multi-process backend: auto|gloo|nccl (auto: NCCL on CUDA when built with it)",
+    c.dist_backend);
+  f("sync_bn", "--sync-bn", "multi-process: BatchNorm statistics over every process's batch", c.sync_bn);
+  f("dist_timeout", "--dist-timeout", "multi-process: seconds for every process to join", c.dist_timeout);
+  f("world_size", "", "processes of the run (recorded)", c.world_size);
 }
 
 nlohmann::json to_json(const TrainConfig& c);

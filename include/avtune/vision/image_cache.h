@@ -6,10 +6,15 @@
 #include <cstddef>
 #include <string>
 
+#include "avtune/vision/image_io.h"
+
 namespace avtune {
 
 // read_image through the cache. The returned uint8 (3, H, W) tensor is shared: callers must not modify it.
 torch::Tensor cached_read_image(const std::string& path);
+
+// read_image_hwc through the same cache (keyed by path and decode size). Shared: do not modify.
+torch::Tensor cached_read_image_hwc(const std::string& path, const ImageDecodeOptions& opts = {});
 
 // Memory cap (default 1 GiB, or $AVTUNE_IMAGE_CACHE_MB; 0 disables). Images beyond it are not kept.
 void set_image_cache_limit(size_t bytes);

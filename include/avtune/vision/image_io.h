@@ -21,6 +21,16 @@ ImageFormat detect_image_format(const uint8_t* data, size_t n, const std::string
 torch::Tensor read_image(const std::string& path);
 torch::Tensor decode_image(const uint8_t* data, size_t n, const std::string& name_for_errors);
 
+// JPEG decoded at a reduced size by libjpeg-turbo's DCT scaling, as PIL's Image.draft does it: the
+// largest of 1/8, 1/4, 1/2 that keeps both sides at least min_height x min_width (0: full size).
+// Faster, and the pixels differ from a full-size decode resized afterwards (docs/vision.md).
+struct ImageDecodeOptions {
+  int64_t min_height = 0, min_width = 0;
+};
+// uint8 (H, W, 3) RGB: read_image's values in the decoder's own interleaved layout, optionally
+// decoded at a reduced size. PNG ignores the reduction.
+torch::Tensor read_image_hwc(const std::string& path, const ImageDecodeOptions& opts = {});
+
 // `chw_uint8` must be uint8 (3, H, W) (or (1, H, W): written as grayscale). Atomic: temp file + rename.
 void write_jpeg(const std::string& path, const torch::Tensor& chw_uint8, int quality = 90);
 void write_png(const std::string& path, const torch::Tensor& chw_uint8);

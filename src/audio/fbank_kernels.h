@@ -1,0 +1,50 @@
+#pragma once
+// The per-frame arithmetic of fast_fbank (include/avtune/audio/fast_fbank.h), free of LibTorch and
+// FFTW. Each function is compiled for several x86-64 levels and picked at run time (the build itself
+// targets baseline x86-64); plain loops elsewhere.
+#include <cstdint>
+
+namespace avtune::fbank_kernels {
+
+constexpr int kPanel = 8;  // mel filters computed together (one AVX register)
+
+// Frame samples x[0, window) -> y[0, fft): DC removal (when remove_dc), pre-emphasis
+// (x[-1] = x[0]) and window in kaldi_fbank's order of operations, zero-padded.
+struct FrameEnergy {
+  float raw = 0.0f;       // sum of squares after DC removal (when raw_energy)
+  float windowed = 0.0f;  // sum of squares of y
+};
+FrameEnergy prepare_frame(const float* x, int64_t window, int64_t fft, const float* win, float preemphasis,
+                          bool remove_dc, bool raw_energy, float* y);
+
+// Power spectrum, bins [0, half), of a real frame of length 2 * half from z, the complex DFT of
+// length half of its (even, odd) sample pairs (interleaved re, im); the magnitude when `magnitude`.
+// cos/sin: cos and sin of 2 pi k / (2 half). re/im: scratch of half + 1 floats each.
+void split_power(const float* z, int64_t half, const float* cos, const float* sin, bool magnitude, float* re,
+                 float* im, float* power);
+// The same from a real FFT's interleaved complex output, bins [0, half).
+void complex_power(const float* x, int64_t half, bool magnitude, float* power);
+
+// Mel filters stored in panels of kPanel: panel p covers bins [lo[p], hi[p]), where one of its
+// filters is non-zero, with weights[(offset[p] + bin - lo[p]) * kPanel + filter]; 32-byte aligned.
+struct MelPanels {
+  const int64_t *lo, *hi, *offset;
+  const float* weights;
+  int64_t panels;
+};
+// mel[0, panels * kPanel) (filters past the last are zero).
+void mel_energies(const float* power, const MelPanels& banks, float* mel);
+
+// Whether float rounding rather than the signal may decide one of the `bins` mel energies: true
+// when eps * |y| * sqrt(sum of the filter's weights / its energy) (eps * |y| * weights / energy for
+// magnitudes) exceeds `limit` for some filter, |y|^2 = `frame_energy`; the limit is 10x looser at
+// the log floor and relative to 1 / energy for linear energies below 1, as the parity tolerances
+// are, and log values sure to stay under the floor never count. Where it is true, two float FFTs
+// may disagree by more than the parity tolerance (docs/audio.md).
+bool ill_conditioned(const float* mel, const float* weight_sums, int64_t bins, float frame_energy, bool magnitude,
+                     bool use_log, float limit);
+
+// out[b] = (log(max(mel[b], FLT_EPSILON)) - shift) / div (no log unless use_log), b < bins.
+void finish_row(const float* mel, int64_t bins, bool use_log, float shift, float div, float* out);
+
+}  // namespace avtune::fbank_kernels

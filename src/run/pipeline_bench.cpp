@@ -1,0 +1,80 @@
+#include "avtune/run/pipeline_bench.h"
+
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "avtune/audio/fbank_cache.h"
+#include "avtune/data/dataset_spec.h"
+#include "avtune/data/loader.h"
+#include "avtune/util/error.h"
+#include "avtune/vision/image_cache.h"
+
+namespace avtune {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+PipelineBenchResult bench_pipeline(const PipelineBenchConfig& c) {
+  if (c.workers < 1) fail("bench", "--workers >= 1", std::to_string(c.workers));
+  if (c.samples < 1 || c.batch < 1 || c.repeats < 1)
+    fail("bench", "--samples, batch and repeats >= 1", std::to_string(c.samples));
+  DatasetSpec spec;
+  spec.root = c.root;
+  spec.modality = Modality::AV;
+  spec.clip.frames = static_cast<int>(c.frames);
+  spec.clip.image_size = c.image_size;
+  const auto ds = open_dataset(spec, "train", /*train=*/true);
+  const size_t n = ds->size();
+  set_fbank_cache_limit(0);
+  set_image_cache_limit(0);
+  PipelineBenchResult r;
+
+  // One thread: the sample itself (a first untimed pass over the data set warms the page cache).
+  for (size_t i = 0; i < std::min<size_t>(n, static_cast<size_t>(c.samples)); ++i) {
+    std::mt19937_64 rng(DataLoader::sample_seed(c.seed, -1, i));
+    ds->get(i, rng);
+  }
+  double best = 1e300;
+  for (int rep = 0; rep < c.repeats; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t k = 0; k < c.samples; ++k) {
+      std::mt19937_64 rng(DataLoader::sample_seed(c.seed, rep, static_cast<size_t>(k)));
+      ds->get(static_cast<size_t>(k) % n, rng);
+    }
+    best = std::min(best, seconds_since(t0));
+  }
+  r.samples_per_second = static_cast<double>(c.samples) / best;
+
+  // The loader: batches of `batch` from w threads, epochs chained until `samples` came out.
+  for (int w = 1; w <= c.workers; ++w) {
+    double rate = 0;
+    for (int rep = 0; rep < c.repeats; ++rep) {
+      LoaderOptions lo;
+      lo.batch_size = c.batch;
+      lo.workers = w;
+      lo.prefetch = 2 * w;
+      lo.seed = c.seed + static_cast<uint64_t>(rep);
+      DataLoader loader(ds, lo);
+      int64_t got = 0;
+      const auto t0 = std::chrono::steady_clock::now();
+      for (int64_t epoch = 0; got < c.samples; ++epoch) {
+        loader.start_epoch(epoch);
+        while (got < c.samples) {
+          auto b = loader.next();
+          if (!b) break;
+          got += b->size();
+        }
+      }
+      rate = std::max(rate, static_cast<double>(got) / seconds_since(t0));
+    }
+    r.loader_samples_per_second.push_back(rate);
+  }
+  return r;
+}
+
+}  // namespace avtune
