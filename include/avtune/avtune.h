@@ -28,6 +28,7 @@
 #include "avtune/audio/fbank.h"
 #include "avtune/audio/paper_input.h"
 #include "avtune/vision/frame_sampling.h"
+#include "avtune/vision/fused_transforms.h"
 #include "avtune/vision/image_transforms.h"
 #include "avtune/models/batch_norm_sync.h"
 #include "avtune/models/classifiers.h"

@@ -73,7 +73,7 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
   const bool as_float = !opts.keep_float_samples && (sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE);
   const bool as_int32 = !opts.keep_float_samples && sub == SF_FORMAT_PCM_32;
   const size_t chunk_frames = 65536;
-  std::vector<float> chunk(chunk_frames * channels);
+  std::vector<float> chunk(as_float || as_int32 ? chunk_frames * channels : 0);
   std::vector<double> dchunk(as_float ? chunk_frames * channels : 0);
   std::vector<int> ichunk(as_int32 ? chunk_frames * channels : 0);
   while (true) {
@@ -85,8 +85,13 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
     } else if (as_int32) {
       got = sf_readf_int(f.get(), ichunk.data(), static_cast<sf_count_t>(chunk_frames));
       for (sf_count_t i = 0; i < std::max<sf_count_t>(got, 0) * channels; ++i) chunk[i] = sox_int32_sample(ichunk[i]);
-    } else {
-      got = sf_readf_float(f.get(), chunk.data(), static_cast<sf_count_t>(chunk_frames));
+    } else {  // straight into the result
+      const size_t at = interleaved.size();
+      interleaved.resize(at + chunk_frames * channels);
+      got = sf_readf_float(f.get(), interleaved.data() + at, static_cast<sf_count_t>(chunk_frames));
+      interleaved.resize(at + static_cast<size_t>(std::max<sf_count_t>(got, 0)) * channels);
+      if (got <= 0) break;
+      continue;
     }
     if (got <= 0) break;
     interleaved.insert(interleaved.end(), chunk.begin(), chunk.begin() + got * channels);
@@ -98,7 +103,11 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
 
   AudioClip clip;
   clip.sample_rate = info.samplerate;
-  // clone(): for one channel the transpose is already contiguous and would still point into `interleaved`.
+  if (channels == 1) {  // already (1, n): the tensor takes the buffer over, no copy
+    auto* owner = new std::vector<float>(std::move(interleaved));
+    clip.samples = torch::from_blob(owner->data(), {1, n}, [owner](void*) { delete owner; }, torch::kFloat);
+    return clip;
+  }
   clip.samples = torch::from_blob(interleaved.data(), {n, channels}, torch::kFloat).t().clone(at::MemoryFormat::Contiguous);
   return clip;
 }

@@ -70,7 +70,7 @@ torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions&
   auto wave = to_mono(clip, opts.channel);
   if (clip.sample_rate != opts.target_sample_rate) wave = resample(wave, clip.sample_rate, opts.target_sample_rate);
   // The reference removes the clip's DC before the fbank (on top of the per-frame DC removal).
-  wave = wave - wave.mean();
+  wave.sub_(wave.mean());  // to_mono and resample return new tensors
   FbankOptions fo = opts.fbank;
   fo.sample_frequency = opts.target_sample_rate;
   torch::Tensor fb;

@@ -21,7 +21,7 @@ namespace {
 namespace k = fbank_kernels;
 constexpr double kPi = 3.14159265358979323846;
 // Frames whose estimated float rounding (fbank_kernels::ill_conditioned) exceeds this are recomputed
-// with kaldi_fbank's operations: below it, the fast path stayed within 4.4e-4 of torchaudio on the
+// with kaldi_fbank's operations: below it, the fast path stayed within 4.3e-4 of torchaudio on the
 // whole parity grid; above it, FFTW and torchaudio's FFT disagree by up to 1e-2 (docs/audio.md).
 constexpr float kConditionLimit = 1.5e-4f;
 
@@ -52,7 +52,7 @@ struct Tables {
 // FFTW's planner is not thread-safe (its execute functions are), so plans are made under this mutex,
 // once per FFT length. FFTW_ESTIMATE, not a measured plan: a measured plan picks its algorithm by
 // timing, so two processes could round differently and the features would not be bit-identical
-// across runs; the estimated plan is ~15% slower on the FFT alone (docs/performance.md).
+// across runs; the estimated plan is ~20% slower on the FFT alone (docs/audio.md).
 fftwf_plan plan_for(int64_t half) {
   static std::mutex mu;
   static std::map<int64_t, fftwf_plan> plans;

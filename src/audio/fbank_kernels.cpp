@@ -133,7 +133,7 @@ void complex_power(const float* __restrict x, int64_t half, bool magnitude, floa
 
 AVTUNE_CLONES
 void mel_energies(const float* __restrict power, const MelPanels& banks, float* __restrict mel) {
-  const auto* w = static_cast<const float*>(__builtin_assume_aligned(banks.weights, 32));
+  const float* w = banks.weights;
   for (int64_t q = 0; q < banks.panels; ++q) {
     Vec8 a = {}, b = {}, c = {}, d = {};  // four chains: FMA latency, not throughput, bounds one
     const float* wq = w + banks.offset[q] * kPanel;

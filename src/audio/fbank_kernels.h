@@ -26,7 +26,7 @@ void split_power(const float* z, int64_t half, const float* cos, const float* si
 void complex_power(const float* x, int64_t half, bool magnitude, float* power);
 
 // Mel filters stored in panels of kPanel: panel p covers bins [lo[p], hi[p]), where one of its
-// filters is non-zero, with weights[(offset[p] + bin - lo[p]) * kPanel + filter]; 32-byte aligned.
+// filters is non-zero, with weights[(offset[p] + bin - lo[p]) * kPanel + filter].
 struct MelPanels {
   const int64_t *lo, *hi, *offset;
   const float* weights;

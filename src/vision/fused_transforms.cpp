@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "avtune/util/error.h"
@@ -19,6 +20,53 @@ std::array<std::array<float, 256>, 3> value_table(const std::array<float, 3>& me
   for (int c = 0; c < 3; ++c)
     for (int v = 0; v < 256; ++v) t[c][v] = (static_cast<float>(v) / 255.0f - mean[c]) / std[c];
   return t;
+}
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define AVTUNE_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))  // AVX2's 32-bit multiply
+#else
+#define AVTUNE_CLONES
+#endif
+
+// PIL's 8-bit filter along lines: output line o = the taps' input lines weighted, rounded, clipped.
+// Lines are `len` bytes, contiguous, so the multiply-adds vectorise.
+AVTUNE_CLONES
+void resample_lines(const uint8_t* __restrict in, int64_t in_stride, int64_t n_in, const Taps& t, int64_t n_out,
+                    int64_t len, uint8_t* __restrict out, int32_t* __restrict acc) {
+  for (int64_t o = 0; o < n_out; ++o) {
+    const int64_t first = t.first[static_cast<size_t>(o)], n = std::min(t.span, n_in - first);
+    const int32_t* q = &t.fixed[static_cast<size_t>(o * t.span)];
+    for (int64_t j = 0; j < len; ++j) acc[j] = 1 << (kWeightBits - 1);  // rounds the shift to nearest
+    for (int64_t k = 0; k < n; ++k) {
+      const uint8_t* __restrict line = in + (first + k) * in_stride;
+      const int32_t w = q[k];
+      for (int64_t j = 0; j < len; ++j) acc[j] += static_cast<int32_t>(line[j]) * w;
+    }
+    for (int64_t j = 0; j < len; ++j) out[o * len + j] = clip8(acc[j]);
+  }
+}
+
+// (rows x cols) RGB pixels, row stride `stride` bytes -> (cols x rows), so that a horizontal filter
+// runs along contiguous lines. Blocks of 16 rows keep the writes in cache; pixels move as 4-byte
+// words (the 4th byte is the next pixel's, rewritten right after) except at the ends of the buffers.
+void transpose_rgb(const uint8_t* __restrict in, int64_t rows, int64_t cols, int64_t stride, uint8_t* __restrict out) {
+  for (int64_t r0 = 0; r0 < rows; r0 += 16) {
+    const int64_t r1 = std::min(rows, r0 + 16);
+    for (int64_t x = 0; x < cols; ++x)
+      for (int64_t r = r0; r < r1; ++r) {
+        const uint8_t* s = in + r * stride + 3 * x;
+        uint8_t* d = out + (x * rows + r) * 3;
+        if (r + 1 < r1 && x + 1 < cols) {
+          uint32_t v;
+          std::memcpy(&v, s, 4);
+          std::memcpy(d, &v, 4);
+        } else {
+          d[0] = s[0];
+          d[1] = s[1];
+          d[2] = s[2];
+        }
+      }
+  }
 }
 
 }  // namespace
@@ -55,59 +103,31 @@ void train_transform_into(const torch::Tensor& hwc, at::Generator& gen, const Tr
   const int64_t ch = p.height, cw = p.width, stride = W * 3;
   const uint8_t* src = img.data_ptr<uint8_t>() + (p.top * W + p.left) * 3;
 
-  // Horizontal pass into an 8-bit intermediate (PIL's order and rounding), only when the width changes.
-  thread_local std::vector<uint8_t> mid;
+  // PIL's order and rounding: the horizontal pass (only when the width changes) into an 8-bit
+  // intermediate, then the vertical one (only when the height changes). The horizontal one runs on
+  // the transposed crop, where its taps are whole lines.
+  thread_local std::vector<uint8_t> a, b, mid;
+  thread_local std::vector<int32_t> acc;
+  acc.resize(static_cast<size_t>(std::max(ch, ow) * 3));
   const uint8_t* rows = src;
   int64_t rows_stride = stride;
   if (cw != ow) {
-    const Taps t = make_taps(cw, ow);
+    a.resize(static_cast<size_t>(cw * ch * 3));
+    b.resize(static_cast<size_t>(ow * ch * 3));
     mid.resize(static_cast<size_t>(ch * ow * 3));
-    for (int64_t r = 0; r < ch; ++r) {
-      const uint8_t* s = src + r * stride;
-      uint8_t* d = mid.data() + r * ow * 3;
-      for (int64_t x = 0; x < ow; ++x) {
-        const int64_t first = t.first[static_cast<size_t>(x)], n = std::min(t.span, cw - first);
-        const int32_t* q = &t.fixed[static_cast<size_t>(x * t.span)];
-        const uint8_t* px = s + first * 3;
-        int32_t a0 = 1 << (kWeightBits - 1), a1 = a0, a2 = a0;  // rounds the final shift to nearest
-        for (int64_t k = 0; k < n; ++k) {
-          a0 += static_cast<int32_t>(px[3 * k]) * q[k];
-          a1 += static_cast<int32_t>(px[3 * k + 1]) * q[k];
-          a2 += static_cast<int32_t>(px[3 * k + 2]) * q[k];
-        }
-        d[3 * x] = clip8(a0);
-        d[3 * x + 1] = clip8(a1);
-        d[3 * x + 2] = clip8(a2);
-      }
-    }
+    transpose_rgb(src, ch, cw, stride, a.data());
+    resample_lines(a.data(), ch * 3, cw, make_taps(cw, ow), ow, ch * 3, b.data(), acc.data());
+    transpose_rgb(b.data(), ow, ch, ch * 3, mid.data());
     rows = mid.data();
     rows_stride = ow * 3;
   }
-  // Vertical pass (when the height changes), straight into the normalised float planes.
   if (ch == oh) {
     for (int64_t y = 0; y < oh; ++y) store_row(rows + y * rows_stride, y);
     return;
   }
-  const Taps t = make_taps(ch, oh);
-  thread_local std::vector<int32_t> acc;
-  thread_local std::vector<uint8_t> line;
-  acc.resize(static_cast<size_t>(ow * 3));
-  line.resize(static_cast<size_t>(ow * 3));
-  int32_t* __restrict a = acc.data();
-  uint8_t* __restrict l = line.data();
-  const int64_t len = ow * 3;
-  for (int64_t y = 0; y < oh; ++y) {
-    const int64_t first = t.first[static_cast<size_t>(y)], n = std::min(t.span, ch - first);
-    const int32_t* q = &t.fixed[static_cast<size_t>(y * t.span)];
-    for (int64_t j = 0; j < len; ++j) a[j] = 1 << (kWeightBits - 1);
-    for (int64_t k = 0; k < n; ++k) {
-      const uint8_t* __restrict row = rows + (first + k) * rows_stride;
-      const int32_t w = q[k];
-      for (int64_t j = 0; j < len; ++j) a[j] += static_cast<int32_t>(row[j]) * w;
-    }
-    for (int64_t j = 0; j < len; ++j) l[j] = clip8(a[j]);
-    store_row(l, y);
-  }
+  a.resize(static_cast<size_t>(oh * ow * 3));
+  resample_lines(rows, rows_stride, ch, make_taps(ch, oh), oh, ow * 3, a.data(), acc.data());
+  for (int64_t y = 0; y < oh; ++y) store_row(a.data() + y * ow * 3, y);
 }
 
 }  // namespace avtune

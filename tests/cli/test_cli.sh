@@ -99,5 +99,12 @@ contains "bench model prints the ratio" "speed-up avtune/pytorch"
 check bench-train-reference 0 "$AVTUNE" --threads 2 bench train --data "$T/md-a/av-fashion" --batch 2 --audio-frames 64 \
   --mel-bins 32 --image-size 32 --warmup 1 --steps 2 --workers 1 --nchw --reference
 contains "bench train prints the ratio" "speed-up avtune/pytorch"
+check bench-fbank-reference 0 "$AVTUNE" bench fbank --clips 1 --repeats 1 --reference
+contains "bench fbank prints torchaudio and the ratio" "torchaudio/avtune"
+contains "bench fbank prints the resampled input" "22k_to_16k"
+check bench-pipeline-reference 0 "$AVTUNE" bench pipeline --data "$T/md-a/av-fashion" --samples 4 --repeats 1 \
+  --workers 2 --batch 2 --reference
+contains "bench pipeline prints the ratio" "speed-up avtune/python"
+contains "bench pipeline prints the loader's scaling" "vs 1 worker"
 
 finish cli

@@ -21,7 +21,9 @@ void write_fbank_bench_clips(const FbankBenchConfig& cfg);
 
 // The three inputs: "16k" (fbank of the 16 kHz clip), "44k_stereo" (channel mean, fbank at
 // 44.1 kHz: 2048-point FFTs) and "22k_to_16k" (libsoxr to 16 kHz, then the fbank), all with the
-// paper's options. ms per clip for fast_fbank and for kaldi_fbank, best of `repeats` passes.
+// paper's options. ms per clip for fast_fbank and for kaldi_fbank, best of `repeats` passes: CPU
+// time of the measuring thread on one thread (what other processes of a shared machine do not
+// inflate), wall time when `threads` > 1.
 struct FbankBenchRow {
   std::string input;
   double fast_ms = 0, kaldi_ms = 0;

@@ -16,12 +16,16 @@ struct PipelineBenchConfig {
   int64_t batch = 8;       // loader batches
   int repeats = 3;         // the best measurement is reported
   int64_t frames = 3, image_size = 224;
+  bool jpeg_draft = true;  // AVClipOptions::jpeg_draft (training's default)
   uint64_t seed = 0;
 };
 
 struct PipelineBenchResult {
-  double samples_per_second = 0;                  // Dataset::get on the calling thread
-  std::vector<double> loader_samples_per_second;  // [w - 1]: w loader threads, w = 1..workers
+  // Dataset::get on the calling thread: per second of its CPU time (what other processes of a
+  // shared machine do not inflate), and per second of wall time.
+  double samples_per_second = 0, wall_samples_per_second = 0;
+  std::vector<double> loader_samples_per_second;  // [w - 1]: w loader threads, w = 1..workers (wall)
+  std::vector<double> loader_cores;               // the process's CPU time over wall time meanwhile
 };
 
 // Turns the process's fbank and image caches off (set_fbank_cache_limit(0), set_image_cache_limit(0)):
