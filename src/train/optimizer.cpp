@@ -32,10 +32,6 @@ bool is_norm_module(const torch::nn::Module& m) {
          dynamic_cast<const torch::nn::LayerNormImpl*>(&m) || dynamic_cast<const torch::nn::InstanceNorm2dImpl*>(&m);
 }
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 const char* const kSgdStates[] = {"momentum_buffer"};
 const char* const kAdamStates[] = {"exp_avg", "exp_avg_sq", "max_exp_avg_sq", "step"};
 

@@ -195,8 +195,9 @@ TEST(DataParallel, AFailingWorkerStopsTheOthersAndNamesItsRank) {
   EXPECT_NE(r.describe().find("rank 1 failed"), std::string::npos);
   // Killed in its first epoch: no checkpoint, half-written or not.
   EXPECT_FALSE(fs::exists(d.file("fail/last.pth")));
-  if (fs::exists(d.file("fail")))
+  if (fs::exists(d.file("fail"))) {
     for (const auto& e : fs::directory_iterator(d.file("fail"))) EXPECT_EQ(e.path().extension(), ".json") << e.path();
+  }
 }
 
 TEST(DataParallel, APeerThatNeverArrivesEndsTheRendezvousWithATimeout) {

@@ -32,10 +32,16 @@ TEST(RunSpec, DefaultsAreTheDocumentedOnes) {
   EXPECT_DOUBLE_EQ(m.abri_alpha, 0.5);
   EXPECT_DOUBLE_EQ(m.bn_reset_threshold, 1e-6);
   // The generated field list shows the same defaults (what CLI help prints).
-  for (const auto& f : data_fields())
-    if (f.key == "image_size") EXPECT_EQ(f.value, "224");
-  for (const auto& f : model_fields())
-    if (f.key == "abri_alpha") EXPECT_EQ(f.value, "0.5");
+  for (const auto& f : data_fields()) {
+    if (f.key == "image_size") {
+      EXPECT_EQ(f.value, "224");
+    }
+  }
+  for (const auto& f : model_fields()) {
+    if (f.key == "abri_alpha") {
+      EXPECT_EQ(f.value, "0.5");
+    }
+  }
 }
 
 TEST(RunSpec, JsonRoundTripKeepsEveryField) {

@@ -40,6 +40,7 @@ TEST(Plan, DefaultValuesAreTheStudysOwn) {
   EXPECT_FALSE(p.arms[0].masked);
   EXPECT_EQ(p.arms[1].rule.rule, MaskRule::Reference);
   EXPECT_TRUE(p.arms[3].rule.mean_mode);
+  EXPECT_EQ(p.arms[3].rule.rule, MaskRule::Reference);  // the paper's mean mode
 }
 
 TEST(Plan, QuickShrinksTheSizes) {
