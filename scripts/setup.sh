@@ -21,6 +21,8 @@ PKGS=(
   libcairo2-dev fonts-dejavu-core
   # embedded default data
   libespeak-ng-dev espeak-ng-data espeak-ng dataset-fashion-mnist zlib1g-dev
+  # fuzzing (scripts/fuzz.sh): clang with libFuzzer and the sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # tests and benchmarks (python3-torch* serve as the parity reference)
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchvision python3-torchaudio python3-pil
