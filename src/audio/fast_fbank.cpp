@@ -39,13 +39,21 @@ AlignedFloats aligned_floats(int64_t n) {
 // What depends only on the options: made once per option set, shared by every thread, never freed.
 struct Tables {
   int64_t window = 0, shift = 0, fft = 0, half = 0, bins = 0;
-  torch::Tensor win_tensor;     // kaldi_window, for the exact path
-  std::vector<float> win;       // its values
+  std::vector<float> win;       // kaldi_window's values
   std::vector<float> cos, sin;  // cos/sin(2 pi k / fft), k < half
   std::vector<int64_t> lo, hi, offset;
   AlignedFloats weights;          // kaldi_mel_banks's float32 values in panels (fbank_kernels::MelPanels)
-  std::vector<float> weight_sums;  // per filter
+  std::vector<float> weight_sums, weight_roots;  // per filter, and their square roots
   fftwf_plan plan = nullptr;       // complex DFT of length half
+  // Blocks of frames in SIMD lanes (fbank_kernels::fft_lanes), where fft is a power of two >= 16.
+  bool lanes = false;
+  std::vector<float> lane_cos, lane_sin;  // fft_lanes's twiddles
+  std::vector<int64_t> order;             // where each bin lies in its output
+  std::vector<int64_t> flo, fhi, foff;    // each filter's bins [flo, fhi) and their weights at foff,
+  std::vector<float> fweights[2];         // times 1/4 for power, 1/2 for magnitude (split_lanes)
+  k::MelFilters filters(bool magnitude) const {
+    return {flo.data(), fhi.data(), foff.data(), fweights[magnitude].data(), bins};
+  }
   k::MelPanels panels() const { return {lo.data(), hi.data(), offset.data(), weights.get(), static_cast<int64_t>(lo.size())}; }
 };
 
@@ -77,8 +85,8 @@ std::unique_ptr<Tables> make_tables(const FbankOptions& o) {
   t->fft = g.padded_window_size;
   t->half = t->fft / 2;
   t->bins = o.num_mel_bins;
-  t->win_tensor = kaldi_window(o.window_type, t->window, o.blackman_coeff).contiguous();
-  t->win.assign(t->win_tensor.data_ptr<float>(), t->win_tensor.data_ptr<float>() + t->window);
+  const auto win = kaldi_window(o.window_type, t->window, o.blackman_coeff).contiguous();
+  t->win.assign(win.data_ptr<float>(), win.data_ptr<float>() + t->window);
   for (int64_t i = 0; i < t->half; ++i) {
     const double a = 2.0 * kPi * static_cast<double>(i) / static_cast<double>(t->fft);
     t->cos.push_back(static_cast<float>(std::cos(a)));
@@ -103,6 +111,25 @@ std::unique_ptr<Tables> make_tables(const FbankOptions& o) {
   t->weights = aligned_floats(static_cast<int64_t>(weights.size()) + 1);
   std::copy(weights.begin(), weights.end(), t->weights.get());
   for (int64_t f = 0; f < t->bins; ++f) t->weight_sums.push_back(banks[f].sum().item<float>());
+  for (float w : t->weight_sums) t->weight_roots.push_back(std::sqrt(w));
+  t->lanes = t->fft >= 16 && (t->fft & (t->fft - 1)) == 0;
+  if (t->lanes) {
+    t->lane_cos.resize(static_cast<size_t>(k::fft_twiddle_count(t->half)) + 1);
+    t->lane_sin.resize(t->lane_cos.size());
+    k::fft_twiddles(t->half, t->lane_cos.data(), t->lane_sin.data());
+    t->order.resize(static_cast<size_t>(t->half));
+    k::fft_order(t->half, t->order.data());
+    for (int64_t f = 0; f < t->bins; ++f) {
+      int64_t lo = t->half, hi = 0;
+      for (int64_t i = 0; i < t->half; ++i)
+        if (b[f][i] != 0.0f) lo = std::min(lo, i), hi = std::max(hi, i + 1);
+      if (hi <= lo) lo = hi = 0;
+      t->flo.push_back(lo);
+      t->fhi.push_back(hi);
+      t->foff.push_back(static_cast<int64_t>(t->fweights[0].size()));
+      for (int64_t i = lo; i < hi; ++i) t->fweights[0].push_back(0.25f * b[f][i]), t->fweights[1].push_back(0.5f * b[f][i]);
+    }
+  }
   t->plan = plan_for(t->half);
   return t;
 }
@@ -135,11 +162,20 @@ const Tables& tables_for(const FbankOptions& o) {
 struct Scratch {
   int64_t fft = 0, window = 0, bins = 0;
   AlignedFloats x, y, z, re, im, power, mel;
+  AlignedFloats rows, lane_re, lane_im, lane_power, lane_mel, mel_rows;  // one block of frames
+  int64_t mel_stride = 0;
   void fit(const Tables& t) {
     if (t.fft <= fft && t.window <= window && t.bins <= bins) return;
     fft = std::max(fft, t.fft);
     window = std::max(window, t.window);
     bins = std::max(bins, t.bins);
+    mel_stride = (bins + 7) / 8 * 8;
+    rows = aligned_floats(k::kLanes * window);
+    lane_re = aligned_floats(fft / 2 * k::kLanes);
+    lane_im = aligned_floats(fft / 2 * k::kLanes);
+    lane_power = aligned_floats(fft / 2 * k::kLanes);
+    lane_mel = aligned_floats(mel_stride * k::kLanes);
+    mel_rows = aligned_floats(k::kLanes * mel_stride);
     x = aligned_floats(window);
     y = aligned_floats(fft + 2);
     z = aligned_floats(fft + 2);
@@ -169,33 +205,78 @@ void store_energy(const Job& j, float energy, float* row) {
   row[j.o->htk_compat ? j.t->bins : 0] = (static_cast<float>(e) - j.shift) / j.div;
 }
 
+// Where frame f starts in the signal (before 0 or past the end at mirrored edges).
+int64_t frame_start(const Job& j, int64_t f) {
+  return j.o->snip_edges ? f * j.t->shift : f * j.t->shift + j.t->shift / 2 - j.t->window / 2;
+}
+
+// Frame f's samples, in place, or copied to scratch.x where Kaldi's mirrored edges or the dither apply.
+const float* frame_samples(const Job& j, int64_t f) {
+  const int64_t W = j.t->window, start = frame_start(j, f);
+  if (start >= 0 && start + W <= j.n && !j.noise) return j.wave + start;
+  for (int64_t i = 0; i < W; ++i) {
+    int64_t p = start + i;
+    p = p < 0 ? -p - 1 : (p >= j.n ? 2 * j.n - 1 - p : p);
+    scratch.x[i] = j.wave[p] + (j.noise ? j.noise[f * W + i] : 0.0f);
+  }
+  return scratch.x.get();
+}
+
+// Frames [0, m) in blocks of kLanes with the frames in SIMD lanes (docs/audio.md): each frame
+// prepared into its row, the block's rows to lanes, one FFT for the block, power, mel filters, back
+// to rows for the conditioning check and the log. Returns the ill-conditioned frames.
+std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
+  const Tables& t = *j.t;
+  const FbankOptions& o = *j.o;
+  Scratch& s = scratch;
+  const int64_t W = t.window, mel_col = o.use_energy && !o.htk_compat ? 1 : 0;
+  const auto filters = t.filters(!o.use_power);
+  const auto c = static_cast<float>(o.preemphasis_coefficient);
+  std::vector<int64_t> flagged;
+  k::FrameEnergy e[k::kLanes];
+  for (int64_t f0 = 0; f0 < m; f0 += k::kLanes) {
+    const int64_t n = std::min<int64_t>(k::kLanes, m - f0);
+    for (int64_t r = 0; r < n; ++r)
+      e[r] = k::prepare_frame(frame_samples(j, f0 + r), W, W, t.win.data(), c, o.remove_dc_offset,
+                              o.use_energy && o.raw_energy, s.rows.get() + r * W);
+    if (n < k::kLanes) std::memset(s.rows.get() + n * W, 0, sizeof(float) * static_cast<size_t>((k::kLanes - n) * W));
+    k::rows_to_lanes(s.rows.get(), W, W, t.fft, s.lane_re.get(), s.lane_im.get());
+    k::fft_lanes(s.lane_re.get(), s.lane_im.get(), t.half, t.lane_cos.data(), t.lane_sin.data());
+    k::split_lanes(s.lane_re.get(), s.lane_im.get(), t.order.data(), t.half, t.cos.data(), t.sin.data(), !o.use_power,
+                   s.lane_power.get());
+    k::mel_lanes(s.lane_power.get(), filters, s.lane_mel.get());
+    k::lanes_to_rows(s.lane_mel.get(), t.bins, s.mel_rows.get(), s.mel_stride);
+    for (int64_t r = 0; r < n; ++r) {
+      const float* mel = s.mel_rows.get() + r * s.mel_stride;
+      if (k::ill_conditioned(mel, t.weight_sums.data(), t.weight_roots.data(), t.bins, e[r].windowed, !o.use_power, o.use_log_fbank,
+                             kConditionLimit))
+        flagged.push_back(f0 + r);
+      float* row = j.out + (f0 + r) * j.stride;
+      k::finish_row(mel, t.bins, o.use_log_fbank, j.shift, j.div, row + mel_col);
+      if (o.use_energy) store_energy(j, o.raw_energy ? e[r].raw : e[r].windowed, row);
+    }
+  }
+  return flagged;
+}
+
 // Frames [0, m) in one pass each; returns the ill-conditioned ones (their rows are written anyway).
 std::vector<int64_t> run_frames(const Job& j, int64_t m) {
   const Tables& t = *j.t;
   const FbankOptions& o = *j.o;
   scratch.fit(t);
+  if (t.lanes) return run_blocks(j, m);
   Scratch& s = scratch;
   const int64_t W = t.window, mel_col = o.use_energy && !o.htk_compat ? 1 : 0;
   const auto panels = t.panels();
   const auto c = static_cast<float>(o.preemphasis_coefficient);
   std::vector<int64_t> flagged;
   for (int64_t f = 0; f < m; ++f) {
-    // The frame's samples, in place, or copied where Kaldi's mirrored edges or the dither apply.
-    const int64_t start = o.snip_edges ? f * t.shift : f * t.shift + t.shift / 2 - W / 2;
-    const float* src = j.wave + start;
-    if (start < 0 || start + W > j.n || j.noise) {
-      for (int64_t i = 0; i < W; ++i) {
-        int64_t p = start + i;
-        p = p < 0 ? -p - 1 : (p >= j.n ? 2 * j.n - 1 - p : p);
-        s.x[i] = j.wave[p] + (j.noise ? j.noise[f * W + i] : 0.0f);
-      }
-      src = s.x.get();
-    }
+    const float* src = frame_samples(j, f);
     const auto e = k::prepare_frame(src, W, t.fft, t.win.data(), c, o.remove_dc_offset, o.use_energy && o.raw_energy, s.y.get());
     fftwf_execute_dft(t.plan, reinterpret_cast<fftwf_complex*>(s.y.get()), reinterpret_cast<fftwf_complex*>(s.z.get()));
     k::split_power(s.z.get(), t.half, t.cos.data(), t.sin.data(), !o.use_power, s.re.get(), s.im.get(), s.power.get());
     k::mel_energies(s.power.get(), panels, s.mel.get());
-    if (k::ill_conditioned(s.mel.get(), t.weight_sums.data(), t.bins, e.windowed, !o.use_power, o.use_log_fbank,
+    if (k::ill_conditioned(s.mel.get(), t.weight_sums.data(), t.weight_roots.data(), t.bins, e.windowed, !o.use_power, o.use_log_fbank,
                            kConditionLimit))
       flagged.push_back(f);
     float* row = j.out + f * j.stride;
@@ -205,32 +286,29 @@ std::vector<int64_t> run_frames(const Job& j, int64_t m) {
   return flagged;
 }
 
-// The ill-conditioned frames again, through kaldi_fbank's ATen operations up to the spectrum (the
-// same float rounding as torchaudio: what parity needs there), then the same mel and log.
-void redo_exactly(const Job& j, const std::vector<int64_t>& rows, const torch::Tensor& noise) {
+// The ill-conditioned frames again, rounded as kaldi_fbank rounds them up to the spectrum (what
+// parity needs there): its DC removal with ATen's mean (its summation order), then pre-emphasis and
+// window as kaldi_fbank's elementwise float operations (prepare_frame without DC removal gives the
+// same bits), and ATen's rfft, abs and pow; then the same mel and log.
+void redo_exactly(const Job& j, const std::vector<int64_t>& rows) {
   const Tables& t = *j.t;
   const FbankOptions& o = *j.o;
-  const auto wave = torch::from_blob(const_cast<float*>(j.wave), {j.n}, torch::kFloat);
-  const auto idx = torch::tensor(rows);
-  torch::Tensor frames;
-  if (o.snip_edges) {
-    frames = wave.unfold(0, t.window, t.shift).index_select(0, idx);
-  } else {  // kaldi_fbank's mirrored layout (fbank.cpp, frame_signal)
-    auto p = idx.mul(t.shift).add(t.shift / 2 - t.window / 2).unsqueeze(1) +
-             torch::arange(t.window, torch::kLong).unsqueeze(0);
-    p = torch::where(p < 0, -p - 1, p);
-    p = torch::where(p >= j.n, 2 * j.n - 1 - p, p);
-    frames = wave.take(p);
+  const auto r = static_cast<int64_t>(rows.size());
+  const int64_t W = t.window;
+  auto frames = torch::empty({r, W}, torch::kFloat);
+  float* x = frames.data_ptr<float>();
+  for (int64_t i = 0; i < r; ++i) std::memcpy(x + i * W, frame_samples(j, rows[static_cast<size_t>(i)]), sizeof(float) * W);
+  if (o.remove_dc_offset) {
+    const auto means = frames.mean(1).contiguous();
+    const float* m = means.data_ptr<float>();
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t k = 0; k < W; ++k) x[i * W + k] -= m[i];
   }
-  if (noise.defined()) frames = frames + noise.index_select(0, idx);
-  if (o.remove_dc_offset) frames = frames - frames.mean(1, /*keepdim=*/true);
-  if (o.preemphasis_coefficient != 0.0) {
-    auto previous = torch::cat({frames.slice(1, 0, 1), frames.slice(1, 0, -1)}, 1);
-    frames = frames - previous * o.preemphasis_coefficient;
-  }
-  frames = frames * t.win_tensor.unsqueeze(0);
-  if (t.fft != t.window) frames = torch::constant_pad_nd(frames, {0, t.fft - t.window}, 0.0);
-  auto spectrum = torch::fft::rfft(frames).abs();
+  auto windowed = torch::empty({r, t.fft}, torch::kFloat);
+  for (int64_t i = 0; i < r; ++i)
+    k::prepare_frame(x + i * W, W, t.fft, t.win.data(), static_cast<float>(o.preemphasis_coefficient), false, false,
+                     windowed.data_ptr<float>() + i * t.fft);
+  auto spectrum = torch::fft::rfft(windowed).abs();
   if (o.use_power) spectrum = spectrum.pow(2.0);
   spectrum = spectrum.contiguous();
   const float* spec = spectrum.data_ptr<float>();
@@ -278,7 +356,7 @@ torch::Tensor fast_fbank(const torch::Tensor& wave_in, const FbankOptions& o, c1
   j.out = out.data_ptr<float>();
   j.stride = cols;
   const auto flagged = run_frames(j, m);
-  if (!flagged.empty()) redo_exactly(j, flagged, noise);
+  if (!flagged.empty()) redo_exactly(j, flagged);
   if (o.subtract_mean) out -= out.mean(0, /*keepdim=*/true);
   return out;
 }
@@ -302,7 +380,7 @@ int64_t fast_fbank_into(const float* wave, int64_t n, const FbankOptions& o, int
   j.shift = shift;
   j.div = div;
   const auto flagged = run_frames(j, m);
-  if (!flagged.empty()) redo_exactly(j, flagged, torch::Tensor());
+  if (!flagged.empty()) redo_exactly(j, flagged);
   return m;
 }
 

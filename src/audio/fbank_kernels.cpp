@@ -151,22 +151,234 @@ void mel_energies(const float* __restrict power, const MelPanels& banks, float* 
   }
 }
 
+namespace {
+
+inline void store8(float* p, Vec8 v) { std::memcpy(p, &v, sizeof v); }
+
+// r[i][j] <- r[j][i] for an 8 x 8 block held in eight registers.
+__attribute__((always_inline)) inline void transpose8(Vec8* r) {
+  Vec8 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4)
+    for (int h = 0; h < 2; ++h) {
+      u[i + h] = __builtin_shufflevector(t[i + h], t[i + h + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+      u[i + h + 2] = __builtin_shufflevector(t[i + h], t[i + h + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    r[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+// After transpose8, column i of the block is in r[kTransposed[i]] (the shuffles swap 1-2 and 5-6).
+constexpr int kTransposed[8] = {0, 2, 1, 3, 4, 6, 5, 7};
+
+bool odd_power_of_two(int64_t n) {
+  int bits = 0;
+  while ((int64_t{1} << bits) < n) ++bits;
+  return bits % 2 == 1;
+}
+
+}  // namespace
+
 AVTUNE_CLONES
-bool ill_conditioned(const float* __restrict mel, const float* __restrict weight_sums, int64_t bins,
-                     float frame_energy, bool magnitude, bool use_log, float limit) {
+void rows_to_lanes(const float* __restrict rows, int64_t stride, int64_t window, int64_t fft, float* __restrict re,
+                   float* __restrict im) {
+  int64_t t = 0;
+  for (; t + 16 <= window; t += 16) {  // 16 samples of 8 rows: 8 (even, odd) pairs of 8 frames
+    Vec8 ev[8], od[8];
+    for (int l = 0; l < kLanes; ++l) {
+      const Vec8 a = load8(rows + l * stride + t), b = load8(rows + l * stride + t + 8);
+      ev[l] = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+      od[l] = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+    }
+    transpose8(ev);
+    transpose8(od);
+    for (int i = 0; i < 8; ++i) {
+      store8(re + (t / 2 + i) * kLanes, ev[kTransposed[i]]);
+      store8(im + (t / 2 + i) * kLanes, od[kTransposed[i]]);
+    }
+  }
+  for (; t < window; t += 2)
+    for (int l = 0; l < kLanes; ++l) {
+      re[t / 2 * kLanes + l] = rows[l * stride + t];
+      im[t / 2 * kLanes + l] = t + 1 < window ? rows[l * stride + t + 1] : 0.0f;
+    }
+  std::memset(re + t / 2 * kLanes, 0, sizeof(float) * static_cast<size_t>((fft - t) / 2 * kLanes));
+  std::memset(im + t / 2 * kLanes, 0, sizeof(float) * static_cast<size_t>((fft - t) / 2 * kLanes));
+}
+
+int64_t fft_twiddle_count(int64_t fft) {
+  int64_t n = 0, quarter = odd_power_of_two(fft) ? fft / 8 : fft / 4;
+  if (odd_power_of_two(fft)) n += fft / 2;
+  for (int64_t m = quarter; m > 1; m /= 4) n += 3 * m;
+  return n;
+}
+
+void fft_twiddles(int64_t fft, float* cos, float* sin) {
+  constexpr double kTwoPi = 6.283185307179586476925;
+  auto put = [&](double a) { *cos++ = static_cast<float>(std::cos(a)), *sin++ = static_cast<float>(std::sin(a)); };
+  const bool odd = odd_power_of_two(fft);
+  if (odd)
+    for (int64_t j = 0; j < fft / 2; ++j) put(-kTwoPi * static_cast<double>(j) / static_cast<double>(fft));
+  for (int64_t m = odd ? fft / 8 : fft / 4; m > 1; m /= 4)
+    for (int64_t j = 0; j < m; ++j)
+      for (int q = 1; q <= 3; ++q) put(-kTwoPi * static_cast<double>(q * j) / static_cast<double>(4 * m));
+}
+
+void fft_order(int64_t fft, int64_t* order) {
+  // Each stage of radix r over spans of n points leaves bin k's sub-sequence (k mod r) at offset
+  // (k mod r) * n / r: the bin's position is the sum of these offsets down the stages.
+  for (int64_t k = 0; k < fft; ++k) {
+    int64_t pos = 0, rest = k, n = fft;
+    for (int64_t r = odd_power_of_two(fft) ? 2 : 4; n > 1; r = 4) {
+      pos += (rest % r) * (n / r);
+      rest /= r;
+      n /= r;
+    }
+    order[k] = pos;
+  }
+}
+
+namespace {
+
+// One radix-4 butterfly of decimation in frequency on r/i[a + d * q], q < 4, then the twiddles
+// w^q (cos c[q - 1], sin s[q - 1]) on outputs 1-3 when `twiddle`.
+__attribute__((always_inline)) inline void butterfly4(Vec8* r, Vec8* i, int a, int d, const float* c, const float* s, bool twiddle) {
+  const Vec8 a0r = r[a], a0i = i[a], a1r = r[a + d], a1i = i[a + d], a2r = r[a + 2 * d], a2i = i[a + 2 * d],
+             a3r = r[a + 3 * d], a3i = i[a + 3 * d];
+  const Vec8 b0r = a0r + a2r, b0i = a0i + a2i, b1r = a0r - a2r, b1i = a0i - a2i, b2r = a1r + a3r, b2i = a1i + a3i,
+             b3r = a1i - a3i, b3i = a3r - a1r;  // b3 = -i (a1 - a3)
+  const Vec8 y1r = b1r + b3r, y1i = b1i + b3i, y2r = b0r - b2r, y2i = b0i - b2i, y3r = b1r - b3r, y3i = b1i - b3i;
+  r[a] = b0r + b2r, i[a] = b0i + b2i;
+  if (!twiddle) {
+    r[a + d] = y1r, i[a + d] = y1i, r[a + 2 * d] = y2r, i[a + 2 * d] = y2i, r[a + 3 * d] = y3r, i[a + 3 * d] = y3i;
+    return;
+  }
+  r[a + d] = y1r * c[0] - y1i * s[0], i[a + d] = y1r * s[0] + y1i * c[0];
+  r[a + 2 * d] = y2r * c[1] - y2i * s[1], i[a + 2 * d] = y2r * s[1] + y2i * c[1];
+  r[a + 3 * d] = y3r * c[2] - y3i * s[2], i[a + 3 * d] = y3r * s[2] + y3i * c[2];
+}
+
+// The radix-4 stages of span m and m / 4 in one pass (16 points in registers): half the memory
+// traffic of two passes. cm/sm: stage m's twiddles, cq/sq: stage m / 4's.
+template <bool kSecondTwiddles>
+__attribute__((always_inline)) inline void stage_pair(Vec8* __restrict re, Vec8* __restrict im, int64_t fft, int64_t m, const float* cm,
+                       const float* sm, const float* cq, const float* sq) {
+  const int64_t q = m / 4;
+  for (int64_t g = 0; g < fft; g += 4 * m)
+    for (int64_t j = 0; j < q; ++j) {
+      Vec8 r[16], i[16];
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; ++t) r[t] = re[g + j + q * t], i[t] = im[g + j + q * t];
+#pragma GCC unroll 4
+      for (int t = 0; t < 4; ++t) butterfly4(r, i, t, 4, cm + 3 * (j + q * t), sm + 3 * (j + q * t), true);
+#pragma GCC unroll 4
+      for (int t = 0; t < 4; ++t) butterfly4(r, i, 4 * t, 1, cq + 3 * j, sq + 3 * j, kSecondTwiddles);
+#pragma GCC unroll 16
+      for (int t = 0; t < 16; ++t) re[g + j + q * t] = r[t], im[g + j + q * t] = i[t];
+    }
+}
+
+}  // namespace
+
+AVTUNE_CLONES
+void fft_lanes(float* __restrict re_f, float* __restrict im_f, int64_t fft, const float* __restrict cs,
+               const float* __restrict sn) {
+  Vec8* re = reinterpret_cast<Vec8*>(re_f);  // fftwf_malloc'd: 32-byte aligned
+  Vec8* im = reinterpret_cast<Vec8*>(im_f);
+  int64_t m = fft / 4;
+  if (odd_power_of_two(fft)) {
+    const int64_t h = fft / 2;
+    for (int64_t j = 0; j < h; ++j) {
+      const Vec8 ar = re[j], ai = im[j], br = re[j + h], bi = im[j + h];
+      const Vec8 dr = ar - br, di = ai - bi;
+      re[j] = ar + br, im[j] = ai + bi;
+      re[j + h] = dr * cs[j] - di * sn[j], im[j + h] = dr * sn[j] + di * cs[j];
+    }
+    cs += h, sn += h, m = fft / 8;
+  }
+  for (; m >= 4; m /= 16) {
+    if (m > 4)  // stage m / 4's twiddles follow stage m's (span 1 has none)
+      stage_pair<true>(re, im, fft, m, cs, sn, cs + 3 * m, sn + 3 * m);
+    else
+      stage_pair<false>(re, im, fft, m, cs, sn, cs, sn);
+    const int64_t used = 3 * m + (m > 4 ? 3 * (m / 4) : 0);
+    cs += used, sn += used;
+  }
+  if (m == 1)  // an odd count of radix-4 stages: the last alone, without twiddles
+    for (int64_t g = 0; g < fft; g += 4) butterfly4(re + g, im + g, 0, 1, cs, sn, false);
+}
+
+// split_power's formula with the frames in lanes, bins k and half - k from the same two points:
+// X[k] = (A + B) - i w^k (A - B) with A = Z[k], B = conj Z[half - k], w = e^{-2 pi i / (2 half)},
+// and X[half - k] the same with A and B swapped and w^{half - k} = -conj w^k. Power without the 1/4
+// (or magnitude without the 1/2): the mel weights carry it, an exact power-of-two scaling.
+AVTUNE_CLONES
+void split_lanes(const float* __restrict re, const float* __restrict im, const int64_t* __restrict order,
+                 int64_t half, const float* __restrict cs, const float* __restrict sn, bool magnitude,
+                 float* __restrict power) {
+  for (int64_t k = 0; k <= half / 2; ++k) {
+    const int64_t p = order[k] * kLanes, q = order[(half - k) & (half - 1)] * kLanes;
+    const Vec8 ar = load8(re + p), ai = load8(im + p), br = load8(re + q), bi = load8(im + q);
+    const Vec8 sr = ar + br, dr = ar - br, si = ai - bi, di = ai + bi;  // B = conj Z[half - k]
+    const float c = cs[k], s = sn[k];
+    const Vec8 xr = sr + c * di - s * dr, xi = si - c * dr - s * di;
+    // Bin half - k: A' = Z[half - k], B' = conj Z[k]: sr' = sr, dr' = -dr, si' = -si, di' = di; c' = -c, s' = s.
+    const Vec8 yr = sr - c * di + s * dr, yi = -si - c * dr - s * di;
+    Vec8 u = xr * xr + xi * xi, v = yr * yr + yi * yi;
+    if (magnitude)
+      for (int l = 0; l < kLanes; ++l) u[l] = std::sqrt(u[l]), v[l] = std::sqrt(v[l]);
+    store8(power + k * kLanes, u);
+    if (k > 0 && half - k != k) store8(power + (half - k) * kLanes, v);
+  }
+}
+
+AVTUNE_CLONES
+void mel_lanes(const float* __restrict power, const MelFilters& filters, float* __restrict mel) {
+  for (int64_t f = 0; f < filters.bins; ++f) {
+    Vec8 a = {}, b = {};  // two chains
+    const float* w = filters.weights + filters.offset[f] - filters.lo[f];
+    int64_t k = filters.lo[f];
+    for (; k + 2 <= filters.hi[f]; k += 2) {
+      a += w[k] * load8(power + k * kLanes);
+      b += w[k + 1] * load8(power + (k + 1) * kLanes);
+    }
+    if (k < filters.hi[f]) a += w[k] * load8(power + k * kLanes);
+    store8(mel + f * kLanes, a + b);
+  }
+}
+
+AVTUNE_CLONES
+void lanes_to_rows(const float* __restrict mel, int64_t bins, float* __restrict rows, int64_t stride) {
+  for (int64_t f = 0; f < bins; f += 8) {
+    Vec8 r[8];
+    for (int i = 0; i < 8; ++i) r[i] = load8(mel + (f + i) * kLanes);
+    transpose8(r);
+    for (int i = 0; i < 8; ++i) store8(rows + i * stride + f, r[kTransposed[i]]);
+  }
+}
+
+AVTUNE_CLONES
+bool ill_conditioned(const float* __restrict mel, const float* __restrict weight_sums,
+                     const float* __restrict weight_roots, int64_t bins, float frame_energy, bool magnitude,
+                     bool use_log, float limit) {
   // Log values at Kaldi's floor (below log(FLT_EPSILON) + 0.95) are held to a 10x looser tolerance,
   // linear values below 1 to an absolute one; a log value whose energy stays below FLT_EPSILON even
   // with a generous error (10 eps |y| per FFT bin) is the floor for every FFT.
   const float floor_level = FLT_EPSILON * 2.585f;
   const float s = FLT_EPSILON * std::sqrt(frame_energy), bound = 10.0f * s;
   int flagged = 0;
-  if (use_log && !magnitude) {  // the usual case, in a loop that vectorises
-    const float s2 = s * s, l2 = limit * limit, l2_floor = 100.0f * l2, b2 = bound * bound;
+  if (use_log && !magnitude) {  // the usual case, in a loop that vectorises (no sqrt)
+    // high >= eps below <=> sqrt(e) + bound sqrt(w) >= sqrt(eps) <=> e >= t^2 or t <= 0.
+    const float s2 = s * s, l2 = limit * limit, l2_floor = 100.0f * l2, root_eps = std::sqrt(FLT_EPSILON);
     for (int64_t b = 0; b < bins; ++b) {
-      const float e = mel[b], w = weight_sums[b];
+      const float e = mel[b], w = weight_sums[b], t = root_eps - bound * weight_roots[b];
       const float l = e < floor_level ? l2_floor : l2;
-      const float high = e + 2.0f * bound * std::sqrt(w * e) + w * b2;
-      flagged |= static_cast<int>(s2 * w > l * e) & static_cast<int>(high >= FLT_EPSILON);
+      flagged |= static_cast<int>(s2 * w > l * e) & (static_cast<int>(t <= 0.0f) | static_cast<int>(e >= t * t));
     }
     return flagged != 0;
   }

@@ -41,8 +41,35 @@ void mel_energies(const float* power, const MelPanels& banks, float* mel);
 // the log floor and relative to 1 / energy for linear energies below 1, as the parity tolerances
 // are, and log values sure to stay under the floor never count. Where it is true, two float FFTs
 // may disagree by more than the parity tolerance (docs/audio.md).
-bool ill_conditioned(const float* mel, const float* weight_sums, int64_t bins, float frame_energy, bool magnitude,
-                     bool use_log, float limit);
+// weight_roots: the square roots of weight_sums.
+bool ill_conditioned(const float* mel, const float* weight_sums, const float* weight_roots, int64_t bins,
+                     float frame_energy, bool magnitude, bool use_log, float limit);
+
+// Blocks of kLanes frames with the frames in the SIMD lanes (docs/audio.md, "The fast fbank"): the
+// complex DFT of length fft / 2 of each frame's (even, odd) sample pairs, on [point][lane] arrays.
+constexpr int kLanes = 8;
+// rows[l * stride + t], t < window, l < kLanes -> re/im[(t / 2) * kLanes + l] for even/odd t, zeros
+// for window <= t < fft.
+void rows_to_lanes(const float* rows, int64_t stride, int64_t window, int64_t fft, float* re, float* im);
+// In-place complex DFT (forward) of length n = 4^k or 2 * 4^k >= 4 on [point][lane] arrays: one
+// radix-2 stage first when needed, then radix-4 stages (two per pass), decimation in frequency; the
+// output in fft_order's order. Twiddles: per stage (fft_twiddles).
+void fft_lanes(float* re, float* im, int64_t n, const float* cos, const float* sin);
+int64_t fft_twiddle_count(int64_t n);
+void fft_twiddles(int64_t n, float* cos, float* sin);  // fft_twiddle_count(n) each
+void fft_order(int64_t n, int64_t* order);              // bin k of fft_lanes's output is at order[k]
+// split_power on lanes: power[k * kLanes + l], k < half, from fft_lanes's output of length half.
+void split_lanes(const float* re, const float* im, const int64_t* order, int64_t half, const float* cos,
+                 const float* sin, bool magnitude, float* power);
+// mel[f * kLanes + l] = sum over bins [lo[f], hi[f]) of weights[offset[f] + bin - lo[f]] * power.
+struct MelFilters {
+  const int64_t *lo, *hi, *offset;
+  const float* weights;
+  int64_t bins;
+};
+void mel_lanes(const float* power, const MelFilters& filters, float* mel);
+// mel[f * kLanes + l] -> rows[l * stride + f], f < bins (bins rounded up to 8 are read).
+void lanes_to_rows(const float* mel, int64_t bins, float* rows, int64_t stride);
 
 // out[b] = (log(max(mel[b], FLT_EPSILON)) - shift) / div (no log unless use_log), b < bins.
 void finish_row(const float* mel, int64_t bins, bool use_log, float shift, float div, float* out);

@@ -88,3 +88,22 @@ TEST(FastFbank, IllConditionedFramesFollowKaldiFbankExactly) {
   EXPECT_GT(d, 0.0);
   EXPECT_LE(d, 1e-3);
 }
+
+TEST(FastFbank, EveryFftLengthOfTheBlockedPathMatchesKaldiFbank) {
+  // The blocked FFT (frames in SIMD lanes, radix-4 passes, a radix-2 stage for odd powers of two)
+  // at every length from 32 to 4096 points, frame counts that leave a partial last block, and both
+  // edge modes: within the parity tolerance of kaldi_fbank (ATen's FFT) everywhere.
+  for (const double rate : {1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0, 64000.0, 128000.0}) {
+    for (const bool snip : {true, false}) {
+      FbankOptions o = paper_fbank_options(rate);
+      o.num_mel_bins = 23;
+      o.snip_edges = snip;
+      o.use_energy = !snip;
+      const auto wave = speech_like(static_cast<int64_t>(rate * 0.37), 20 + static_cast<uint64_t>(rate));
+      const auto fast = fast_fbank(wave, o), ref = kaldi_fbank(wave, o);
+      ASSERT_EQ(fast.sizes(), ref.sizes()) << rate;
+      EXPECT_NE(fast.size(0) % 8, 0) << rate;
+      EXPECT_LE(test::max_abs_diff(fast, ref), 1e-3) << "rate " << rate << " snip_edges " << snip;
+    }
+  }
+}

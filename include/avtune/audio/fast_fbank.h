@@ -2,14 +2,17 @@
 // The Kaldi fbank computed directly, for the data pipeline: kaldi_fbank's options, errors and
 // numbers (within 1e-3 of torchaudio on the whole parity grid), several times faster (docs/audio.md).
 //
-// Each frame goes through one pass (copy/dither, DC removal, energy, pre-emphasis, window, FFT,
-// power, sparse mel, log) straight into its output row, with no per-frame tensor operation. The FFT
-// is FFTW3's, in single precision: a library made for small transforms, a Debian package, and its
-// execute functions are thread-safe, so every loader thread shares one plan per FFT length. A real
-// frame of n samples goes through FFTW's complex DFT of n/2 points (3x faster here than its r2c).
+// Frames go through in blocks of 8 with the frames in the SIMD lanes: each frame's copy/dither, DC
+// removal, energy, pre-emphasis and window in one pass into its row; then for the block one
+// complex FFT of n/2 points on each frame's (even, odd) sample pairs (a radix-4 FFT across the lanes,
+// with no planner, so the same bits in every process), the power spectrum, the sparse mel filters
+// (each filter touches only its bins), and the log, with no per-frame tensor operation. FFT lengths
+// that are not a power of two go through FFTW3 (single precision) one frame at a time, with plans
+// made once per length and shared across threads. docs/audio.md says why not FFTW for the blocks.
 //
 // Frames where float rounding decides some mel value (bins some 90 dB under the frame's level: ~2%
-// of speech frames, every frame of a pure tone) are recomputed with kaldi_fbank's ATen operations:
+// of speech frames, every frame of a pure tone) are recomputed rounded as kaldi_fbank rounds (ATen's
+// mean and FFT, its elementwise operations in the same order):
 // there any two float FFTs disagree by more than the parity tolerance (torchaudio itself is up to
 // 8e-3 from the exact values).
 #include <torch/torch.h>
