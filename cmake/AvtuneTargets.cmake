@@ -21,11 +21,12 @@ avtune_sources(CORE_SOURCES
   audio/fbank vision/image_transforms vision/fused_transforms vision/frame_sampling
   data/sample data/dataset data/loader data/clip_list
   methods/abri methods/bn_reset methods/dead_channels methods/fusion_masks methods/linear_probe methods/patch_mask
-  run/run_spec)
+  methods/balance methods/balance_ogm methods/balance_opm
+  run/run_spec run/dataset_presets run/dist_bench)
 avtune_sources(MEDIA_SOURCES
   audio/audio_file audio/audio_transforms audio/fast_fbank audio/fbank_kernels audio/fbank_cache vision/image_io vision/image_cache io/video_reader
-  data/av_clip_dataset data/image_folder_dataset data/dataset_spec data/fbank_stats data/video_preprocess
-  methods/dead_channels_on_data run/training_run run/run_pool run/throughput run/fbank_bench run/pipeline_bench)
+  data/av_clip_dataset data/image_folder_dataset data/dataset_spec data/fbank_stats data/video_preprocess data/data_check
+  methods/dead_channels_on_data run/training_run run/run_pool run/throughput run/fbank_bench run/pipeline_bench run/predict)
 avtune_sources(EMBEDDED_SOURCES audio/speech_synth data/fashion_mnist data/embedded_data)
 avtune_sources(STUDY_SOURCES plot/* report/* study/*)
 

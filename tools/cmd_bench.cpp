@@ -15,6 +15,7 @@
 #include "avtune/run/fbank_bench.h"
 #include "avtune/run/pipeline_bench.h"
 #include "avtune/run/throughput.h"
+#include "avtune/train/precision.h"
 #include "avtune/util/error.h"
 #include "avtune/util/runtime.h"
 #include "cli_common.h"
@@ -87,22 +88,23 @@ nlohmann::json run_json_command(const std::string& cmd, const std::string& what)
   return nlohmann::json::parse(out.substr(brace));
 }
 
-nlohmann::json run_reference(const StepBenchConfig& c, int threads, const std::string& python, const std::string& script) {
+nlohmann::json run_reference(const StepBenchConfig& c, int threads, const std::string& python, const std::string& script,
+                             const std::string& device) {
   return run_json_command(
       fmt::format("'{}' '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} "
-                  "--image-size {} --classes {} --warmup {} --steps {} --threads {} --seed {}",
+                  "--image-size {} --classes {} --warmup {} --steps {} --threads {} --seed {} --device {} --precision {}",
                   python, script, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames, c.image_size,
-                  c.classes, c.warmup, c.steps, threads, c.seed),
+                  c.classes, c.warmup, c.steps, threads, c.seed, device, c.precision),
       python + " with torch and torchvision");
 }
 
 nlohmann::json run_e2e_reference(const EndToEndBenchConfig& c, int threads, const std::string& python,
-                                 const std::string& script) {
+                                 const std::string& script, const std::string& device) {
   return run_json_command(
       fmt::format("'{}' '{}' --root '{}' --depth {} --width {} --batch {} --audio-frames {} --mel-bins {} --clip-frames {} "
-                  "--image-size {} --workers {} --warmup {} --steps {} --threads {} --seed {}",
+                  "--image-size {} --workers {} --warmup {} --steps {} --threads {} --seed {} --device {} --precision {}",
                   python, script, c.root, c.depth, c.width, c.batch, c.audio_frames, c.mel_bins, c.clip_frames,
-                  c.image_size, c.workers, c.warmup, c.steps, threads, c.seed),
+                  c.image_size, c.workers, c.warmup, c.steps, threads, c.seed, device, c.precision),
       python + " with torch, torchaudio, torchvision and PIL");
 }
 // --threads (global) counts clips computed at once, 1 unless given: the target is per thread.
@@ -178,24 +180,30 @@ void bench_pipeline_command(PipelineBench& b, GlobalOptions& g) {
 }
 }  // namespace
 
+void register_bench_dist(CLI::App* bench, GlobalOptions& g);  // cmd_bench_dist.cpp
+
 void register_bench(CLI::App& app, GlobalOptions& g) {
   auto* bench = app.add_subcommand("bench", "Benchmarks printed side by side with the PyTorch reference");
   bench->require_subcommand(1);
+  register_bench_dist(bench, g);
   auto* model = bench->add_subcommand("model", "Audio-visual training step (ResNet encoders + concat head), synthetic inputs");
   auto mb = std::make_shared<ModelBench>();
   StepBenchConfig& c = mb->c;
   model->add_option("--depth", c.depth, "ResNet depth 18|34")->capture_default_str();
-  model->add_option("--width", c.width, "width multiplier")->capture_default_str();
+  model->add_option("--width", c.width, "width multiplier")->capture_default_str()->check(CLI::PositiveNumber);
   model->add_option("--batch", c.batch, "batch size")->capture_default_str();
   model->add_option("--audio-frames", c.audio_frames, "fbank frames")->capture_default_str();
   model->add_option("--mel-bins", c.mel_bins, "mel bins")->capture_default_str();
   model->add_option("--clip-frames", c.clip_frames, "frames per clip (T)")->capture_default_str();
   model->add_option("--image-size", c.image_size, "frame height = width")->capture_default_str();
-  model->add_option("--classes", c.classes, "classes")->capture_default_str();
+  model->add_option("--classes", c.classes, "classes")->capture_default_str()->check(CLI::PositiveNumber);
   model->add_option("--warmup", c.warmup, "untimed steps first")->capture_default_str();
   model->add_option("--steps", c.steps, "timed steps (median reported)")->capture_default_str();
   model->add_option("--seed", c.seed, "seed")->capture_default_str();
   model->add_flag("--nchw{false}", c.channels_last, "NCHW layout instead of avtune's channels-last");
+  model->add_option("--precision", c.precision, "fp32|bf16|fp16 (autocast; not fp32: fp32 is timed too, side by side)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}));
   model->add_flag("--reference", mb->reference, "also run the PyTorch reference and print the ratio");
   model->add_option("--python", mb->python, "Python with torch+torchvision for --reference")->capture_default_str();
   model->callback([mb, &g] {
@@ -208,15 +216,27 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
                 (long long)c.batch, (long long)c.audio_frames, (long long)c.mel_bins, (long long)c.clip_frames,
                 (long long)c.image_size, (long long)c.image_size, c.depth, c.width, device.str().c_str(),
                 torch::get_num_threads());
-    auto r = bench_av_train_step(c, device);
-    std::printf("%-10s %10s %12s\n", "impl", "s/step", "samples/s");
-    std::printf("%-10s %10.3f %12.2f\n", "avtune", r.seconds_per_step, r.samples_per_second);
-    if (mb->reference) {
-      auto ref = run_reference(c, torch::get_num_threads(), mb->python, script);
-      const double rs = ref["seconds_per_step"].get<double>();
-      std::printf("%-10s %10.3f %12.2f   (torch %s)\n", "pytorch", rs, ref["samples_per_second"].get<double>(),
-                  ref["torch"].get<std::string>().c_str());
-      std::printf("speed-up avtune/pytorch: %.2fx\n", rs / r.seconds_per_step);
+    check_precision_supported(parse_precision(c.precision, "--precision"), device);
+    // A lower precision is printed beside fp32 (same shapes, same process), and each beside PyTorch's.
+    std::vector<std::string> precisions{c.precision};
+    if (c.precision != "fp32") precisions.insert(precisions.begin(), "fp32");
+    std::printf("%-10s %-6s %10s %12s\n", "impl", "prec", "s/step", "samples/s");
+    double fp32_s = 0;
+    for (const auto& p : precisions) {
+      StepBenchConfig cp = c;
+      cp.precision = p;
+      auto r = bench_av_train_step(cp, device);
+      std::printf("%-10s %-6s %10.3f %12.2f", "avtune", p.c_str(), r.seconds_per_step, r.samples_per_second);
+      if (p == "fp32") fp32_s = r.seconds_per_step;
+      else std::printf("   %.2fx of fp32", fp32_s / r.seconds_per_step);
+      std::printf("\n");
+      if (mb->reference) {
+        auto ref = run_reference(cp, torch::get_num_threads(), mb->python, script, device.str());
+        const double rs = ref["seconds_per_step"].get<double>();
+        std::printf("%-10s %-6s %10.3f %12.2f   (torch %s)\n", "pytorch", p.c_str(), rs,
+                    ref["samples_per_second"].get<double>(), ref["torch"].get<std::string>().c_str());
+        std::printf("speed-up avtune/pytorch %s: %.2fx\n", p.c_str(), rs / r.seconds_per_step);
+      }
     }
   });
 
@@ -257,6 +277,9 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
   e2e->add_option("--warmup", e.warmup, "untimed batches first")->capture_default_str();
   e2e->add_option("--steps", e.steps, "timed batches")->capture_default_str();
   e2e->add_flag("--nchw{false}", e.channels_last, "NCHW layout instead of avtune's channels-last");
+  e2e->add_option("--precision", e.precision, "fp32|bf16|fp16 (autocast of forward and loss)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}));
   e2e->add_flag("--reference", tb->reference, "also run the PyTorch pipeline on the same files and print the ratio");
   e2e->add_option("--python", tb->python, "Python with torch, torchaudio, torchvision and PIL")->capture_default_str();
   e2e->callback([tb, &g] {
@@ -271,9 +294,9 @@ void register_bench(CLI::App& app, GlobalOptions& g) {
                 device.str().c_str(), torch::get_num_threads());
     auto r = bench_av_train_end_to_end(e, device);
     std::printf("%-10s %10s %12s\n", "impl", "s/step", "samples/s");
-    std::printf("%-10s %10.3f %12.2f\n", "avtune", r.seconds_per_step, r.samples_per_second);
+    std::printf("%-10s %10.3f %12.2f   (%s)\n", "avtune", r.seconds_per_step, r.samples_per_second, e.precision.c_str());
     if (tb->reference) {
-      auto ref = run_e2e_reference(e, torch::get_num_threads(), tb->python, script);
+      auto ref = run_e2e_reference(e, torch::get_num_threads(), tb->python, script, device.str());
       const double rs = ref["seconds_per_step"].get<double>();
       std::printf("%-10s %10.3f %12.2f   (torch %s)\n", "pytorch", rs, ref["samples_per_second"].get<double>(),
                   ref["torch"].get<std::string>().c_str());

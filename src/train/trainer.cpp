@@ -14,8 +14,10 @@
 #include "avtune/io/checkpoint.h"
 #include "avtune/models/batch_norm_sync.h"
 #include "avtune/train/lr_schedule.h"
+#include "avtune/train/precision.h"
 #include "avtune/train/shard_metrics.h"
 #include "avtune/util/atomic_file.h"
+#include "avtune/util/dir_lock.h"
 #include "avtune/util/error.h"
 #include "avtune/util/progress.h"
 #include "avtune/util/runtime.h"
@@ -36,19 +38,21 @@ const torch::Tensor& need(const torch::Tensor& t, const char* what, const std::s
 }  // namespace
 
 ModelOutput AudioAdapter::forward(const Batch& batch) {
-  return {m_->forward(need(batch.audio, "audio", kind())), {}};
+  return {m_->forward(need(batch.audio, "audio", kind())), {}, {}};
 }
 
 ModelOutput VisualAdapter::forward(const Batch& batch) {
-  return {m_->forward(need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW), {}};
+  return {m_->forward(need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW), {}, {}};
 }
 
 ModelOutput AVAdapter::forward(const Batch& batch) {
   auto out = m_->forward(need(batch.audio, "audio", kind()), need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW);
-  if (m_->is_training()) return {out.logits, {}};
+  std::map<std::string, torch::Tensor> features{{"audio", out.audio_features}, {"visual", out.visual_features}};
+  if (m_->is_training()) return {out.logits, {}, std::move(features)};
   // Parts are evaluation metrics only: no graph through them, not computed while training.
   torch::NoGradGuard ng;
-  return {out.logits, m_->fusion_module->parts(out.audio_features.detach(), out.visual_features.detach())};
+  return {out.logits, m_->fusion_module->parts(out.audio_features.detach(), out.visual_features.detach()),
+          std::move(features)};
 }
 
 std::unique_ptr<ModelAdapter> make_adapter(const std::shared_ptr<torch::nn::Module>& model) {
@@ -77,6 +81,7 @@ LoaderOptions loader_options(const TrainConfig& cfg, bool train) {
   o.drop_last = false;
   o.workers = cfg.workers;
   o.seed = cfg.seed;
+  o.pin_memory = resolve_device(cfg.device).is_cuda();  // overlapped host-to-GPU copies (batch_to)
   if (auto g = current_dist_group()) {  // DistributedSampler semantics: docs/distributed.md
     o.rank = g->rank();
     o.world_size = g->world_size();
@@ -96,6 +101,13 @@ json EpochRecord::to_json() const {
   j["train_acc"] = train_acc;
   j["eval"] = evaluated ? eval.to_json() : json(nullptr);
   j["seconds"] = seconds;
+  j["samples_per_second"] = samples_per_second;
+  j["peak_rss_mib"] = peak_rss_mib;
+  if (cuda_peak_mib >= 0) j["cuda_peak_allocated_mib"] = cuda_peak_mib;
+  if (loss_scale != 1 || skipped_steps > 0) {
+    j["loss_scale"] = loss_scale;
+    j["skipped_steps"] = skipped_steps;
+  }
   return j;
 }
 
@@ -225,7 +237,10 @@ void warn_config_changes(const std::string& saved_json, const TrainConfig& now, 
 
 // ---- evaluation -----------------------------------------------------------------------------
 
-ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c10::Device& device, bool progress) {
+ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c10::Device& device, bool progress,
+                               const std::string& precision) {
+  const Precision prec = parse_precision(precision);
+  check_precision_supported(prec, device);
   model.set_training(false);
   torch::NoGradGuard no_grad;
   MetricsAccumulator acc;
@@ -237,7 +252,13 @@ ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c1
   long done = 0;
   while (auto b = loader.next()) {
     auto batch = batch_to(*b, device);
-    auto out = model.forward(batch);
+    ModelOutput out;
+    {
+      AutocastGuard autocast(prec, device);
+      out = model.forward(batch);
+    }
+    out.logits = out.logits.to(torch::kFloat);  // metrics in fp32 whatever the autocast dtype
+    for (auto& [name, t] : out.parts) t = t.to(torch::kFloat);
     if (group) shard.add(out.logits, batch.labels, out.parts, batch.indices);
     else acc.add(out.logits, batch.labels, out.parts);
     if (bar) bar->update(++done);
@@ -249,7 +270,8 @@ ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c1
 
 // ---- the loop -------------------------------------------------------------------------------
 
-TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const TrainConfig& cfg_in, const BatchHook& hook) {
+TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const TrainConfig& cfg_in, const BatchHook& hook,
+                StepHook* step_hook) {
   const c10::Device device = resolve_device(cfg_in.device);
   // Data parallel when this process joined a group (dist/process_group.h); rank 0 alone writes.
   const auto group = current_dist_group();
@@ -268,11 +290,25 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
   if (steps_per_epoch < 1) fail("trainer", "a training set with at least one batch", "an empty one");
   const LRSchedule schedule(cfg.schedule, cfg.optim.lr, steps_per_epoch, cfg.epochs);
   TrainOptimizer opt(model.module(), model.parameters_to_train(), cfg.optim);
+  // Mixed precision (train/precision.h): parameters and optimizer state stay fp32; fp16 scales the loss.
+  const Precision precision = parse_precision(cfg.precision, "precision");
+  check_precision_supported(precision, device);
+  DynamicLossScaler scaler(precision == Precision::FP16);
+  std::vector<torch::Tensor> scaled_params;
+  for (const auto& [name, p] : model.parameters_to_train())
+    if (p.requires_grad()) scaled_params.push_back(p);
 
   TrainResult res;
   res.run_dir = cfg.out_dir;
   EpochConfidences conf;
   int64_t start_epoch = 0, step = 0;
+  // One writer per run directory (util/dir_lock.h), held to the end of fit; temp files of killed
+  // writers are removed once no one else can be writing here.
+  std::unique_ptr<DirLock> dir_lock;
+  if (writes) {
+    dir_lock = std::make_unique<DirLock>(dir.string());
+    remove_stale_temp_files(dir.string());
+  }
   if (files) {
     if (!cfg.resume && fs::exists(last_path))
       fail("trainer", "a fresh run directory", dir.string() + " already holds a run (" + RunFiles::kLast +
@@ -283,6 +319,7 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
       load_state_dict(model.module(), ck.model);  // strict: a resumed run is the same model
       opt.load_state_dict(ck.optimizer);
       const json sched = json::parse(ck.scheduler_json);
+      if (sched.contains("loss_scaler")) scaler.load_state(sched["loss_scaler"], last_path);
       if (sched.value("steps_per_epoch", steps_per_epoch) != steps_per_epoch)
         fail("trainer", std::to_string(sched.value("steps_per_epoch", int64_t{0})) + " steps per epoch as in " + last_path,
              std::to_string(steps_per_epoch) + " (the training set or batch size changed)");
@@ -327,8 +364,11 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
   const bool want_conf = hook || cfg.record_confidences;
   for (int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
+    reset_cuda_peak(device);
+    const int64_t skipped_before = scaler.skipped_steps();
     model.set_training(true);
     train.start_epoch(epoch);
+    if (step_hook) step_hook->begin_epoch(epoch);
     std::unique_ptr<Progress> bar;
     if (cfg.progress)
       bar = std::make_unique<Progress>("epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs),
@@ -345,8 +385,16 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
       opt.set_lr(lr);
       opt.zero_grad();
       if (ddp) ddp->before_forward();
-      const ModelOutput out = model.forward(batch);
-      auto loss = torch::nn::functional::cross_entropy(out.logits, batch.labels);
+      ModelOutput out;
+      torch::Tensor loss;
+      {
+        AutocastGuard autocast(precision, device);
+        out = model.forward(batch);
+        // The loss in fp32 whatever the autocast dtype (autocast's CUDA fp32 list does the same).
+        // A float64 model (dist equivalence test) keeps its precision.
+        const auto& lg = out.logits.scalar_type() == torch::kDouble ? out.logits : out.logits.to(torch::kFloat);
+        loss = torch::nn::functional::cross_entropy(lg, batch.labels);
+      }
       const double lv = loss.item<double>();
       auto stop = [&](const std::string& what) {
         fail_msg("trainer", what + " at epoch " + std::to_string(epoch + 1) + "/" + std::to_string(cfg.epochs) +
@@ -358,9 +406,13 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
                                      : std::string("no checkpoint was written yet")));
       };
       if (!std::isfinite(lv)) stop(std::string("non-finite loss (") + (std::isnan(lv) ? "nan" : "inf") + ")");
-      if (ddp) ddp->before_backward(loss);
-      loss.backward();
-      const double gnorm = opt.step();
+      const torch::Tensor scaled = scaler.scale_loss(loss);
+      if (ddp) ddp->before_backward(scaled);
+      scaled.backward();
+      if (step_hook) step_hook->after_backward(StepView{epoch, step, &batch, &out});
+      // fp16: gradients back to the loss's scale before clipping; an inf/NaN skips the step (GradScaler).
+      double gnorm = -1;
+      scaler.step(scaled_params, [&] { gnorm = opt.step(); });
       if (cfg.optim.grad_clip > 0 && !std::isfinite(gnorm)) stop("non-finite gradient norm");
       ++step;
 
@@ -390,6 +442,7 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
       }
     }
     if (bar) bar->finish();
+    const double train_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (cfg.progress && !train.skipped().empty()) std::fprintf(stderr, "%s\n", train.skipped_report().c_str());
     if (group) {  // the epoch's figures over every rank's samples
       std::vector<torch::Tensor> sums{torch::tensor({loss_sum, static_cast<double>(correct), static_cast<double>(seen)}, torch::kFloat64)};
@@ -402,15 +455,28 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
           epoch_conf[train.dataset().name_of(static_cast<size_t>(index))] = c;
     }
 
+    // --skip-bad with every sample bad must not "train" 0 steps and write a checkpoint.
+    if (seen == 0)
+      fail("trainer", "at least one training sample loaded in epoch " + std::to_string(epoch + 1),
+           train.skipped().empty() ? std::string("none") : "none: " + train.skipped_report());
+
     EpochRecord rec;
     rec.epoch = epoch + 1;
     rec.step = step;
     rec.lr = lr;
     rec.train_loss = seen ? loss_sum / static_cast<double>(seen) : 0;
     rec.train_acc = seen ? static_cast<double>(correct) / static_cast<double>(seen) : 0;
+    rec.samples_per_second = train_seconds > 0 ? static_cast<double>(seen) / train_seconds : 0;  // all ranks' samples
+    rec.peak_rss_mib = peak_rss_mib();
+    rec.cuda_peak_mib = cuda_peak_allocated_mib(device);
+    rec.skipped_steps = scaler.skipped_steps() - skipped_before;
+    rec.loss_scale = scaler.scale();
     const bool last_epoch = epoch + 1 == cfg.epochs;
     if (eval && (last_epoch || (cfg.eval_every > 0 && (epoch + 1) % cfg.eval_every == 0))) {
-      rec.eval = evaluate(model, *eval, device, cfg.progress);
+      // Every rank evaluates rank 0's model, the checkpoint's: per-rank BN statistics differ (DDP's
+      // broadcast_buffers), and a resumed run starts from rank 0's.
+      if (group) broadcast_module_state(*group, model.module());
+      rec.eval = evaluate(model, *eval, device, cfg.progress, cfg.precision);
       rec.evaluated = true;
     }
     rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -421,12 +487,15 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
     }
     if (cfg.record_confidences) conf.emplace_back(rec.epoch, std::move(epoch_conf));
     res.log.push_back(rec.to_json());
+    if (step_hook)
+      if (json summary = step_hook->end_epoch(); !summary.is_null()) res.log.back()["balance"] = std::move(summary);
     res.epochs.push_back(rec);
     res.epochs_done = rec.epoch;
     res.steps = step;
 
     if (writes) {
-      // Order matters for resume: the side files first, last.pth decides which epochs count.
+      // Order matters for resume: the side files first (metrics too: resume reads them back by epoch,
+      // so lines past last.pth's epoch are harmless, a line missing for it is lost), last.pth decides.
       TrainingCheckpoint ck;
       ck.model = cpu_copy(state_dict_of(model.module()));
       ck.optimizer = opt.state_dict();
@@ -435,17 +504,18 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
                                {"step", step},
                                {"lr", lr},
                                {"best_top1", res.best_top1},
-                               {"best_epoch", res.best_epoch}}
+                               {"best_epoch", res.best_epoch},
+                               {"loss_scaler", scaler.state()}}
                               .dump();
       ck.config_json = to_json(cfg).dump();
       ck.epoch = rec.epoch;
       ck.step = step;
       ck.cpu_rng_state = capture_cpu_rng();
       if (cfg.record_confidences) write_file_atomic((dir / RunFiles::kConfidences).string(), confidences_json(conf));
-      if (improved) save_checkpoint(best_path, ck);
-      save_checkpoint(last_path, ck);
       write_file_atomic((dir / RunFiles::kMetrics).string(), jsonl(res.log));
       write_file_atomic((dir / RunFiles::kCurve).string(), curve_csv(res.log));
+      if (improved) save_checkpoint(best_path, ck);
+      save_checkpoint(last_path, ck);
     }
     if (cfg.progress) {
       std::fprintf(stderr, "epoch %lld/%lld lr %.3g train loss %.4f acc %.2f%%%s%s (%s)\n",
