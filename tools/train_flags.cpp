@@ -28,20 +28,23 @@ const std::map<std::string, std::vector<std::string>>& choices() {
   static const std::map<std::string, std::vector<std::string>> c = {
       {"modality", {"audio", "visual", "av"}},
       {"format", {"ks", "csv", "esc50", "image-folder"}},
+      {"fbank_stats", {"train", "given", "measured"}},
+      {"preset", {"ks", "cremad", "esc50"}},
       {"fusion", {"concat", "sum", "film", "gated"}},
       {"abri", {"none", "batch", "channel"}},
       {"bn_reset", {"none", "all", "abnormal"}},
       {"optimizer", {"sgd", "adam", "adamw"}},
       {"schedule", {"constant", "step", "multistep", "cosine"}},
       {"dist_backend", {"auto", "gloo", "nccl"}},
+      {"precision", {"fp32", "bf16", "fp16"}},
+      {"balance", {"none", "ogm", "ogm-ge", "opm"}},
   };
   return c;
 }
 
 // Binds one field's flag, with help and default from the field's one declaration (run/run_spec.h,
 // train/train_config.h): the bound member still holds its default when flags are registered. A
-// boolean that is off by default is a switch (--skip-bad); one that is on takes a value
-// (--channels-last false).
+// boolean takes an optional value: the bare flag means true (--skip-bad), or say it (--channels-last false).
 template <typename T>
 void add_field_flag(CLI::App* cmd, Overrides& ov, const std::string& section, const char* key, const char* flag,
                     const char* help, T& member) {
@@ -49,12 +52,24 @@ void add_field_flag(CLI::App* cmd, Overrides& ov, const std::string& section, co
   const std::string text = def.empty() ? std::string(help) : std::string(help) + " (default " + def + ")";
   CLI::Option* opt;
   if constexpr (std::is_same_v<T, bool>) {
-    opt = member ? ov.add(cmd, flag, section, key, member, text) : ov.flag(cmd, flag, section, key, member, text);
+    opt = ov.add(cmd, flag, section, key, member, text)->expected(0, 1);
   } else {
     opt = ov.add(cmd, flag, section, key, member, text);
   }
   if constexpr (std::is_same_v<T, std::vector<int64_t>>) opt->delimiter(',');
   if (auto c = choices().find(key); c != choices().end()) opt->check(CLI::IsMember(c->second));
+  // The field's range (train_setting_problem / setting_problem), as a usage error naming the flag.
+  using E = std::conditional_t<std::is_same_v<T, std::vector<int64_t>>, int64_t, T>;
+  if constexpr (std::is_arithmetic_v<E> && !std::is_same_v<E, bool>)
+    opt->check(CLI::Validator(
+        [section, k = std::string(key)](std::string& text) -> std::string {
+          E v{};
+          if (!CLI::detail::lexical_cast(text, v)) return "";  // CLI11's conversion reports it
+          const json j = v;
+          const std::string p = section.empty() ? train_setting_problem(k, j) : setting_problem(section, k, j);
+          return p.empty() ? "" : "expected " + p + ", got " + text;
+        },
+        "", "range"));
 }
 
 // The flags of the named fields of a settings section, in `keys` order.
@@ -70,11 +85,11 @@ void add_section_flags(CLI::App* cmd, Overrides& ov, const std::string& section,
 }  // namespace
 
 void add_input_flags(CLI::App* cmd, Overrides& ov, DataSettings& d) {
-  add_section_flags(cmd, ov, "data", d, {"frames", "image_size", "audio_frames", "mel_bins", "fbank_mean", "fbank_std"});
+  add_section_flags(cmd, ov, "data", d, {"frames", "image_size", "audio_frames", "mel_bins", "fbank_mean", "fbank_std", "fbank_stats"});
 }
 
 void add_data_flags(CLI::App* cmd, Overrides& ov, DataSettings& d, bool train_split, bool masks) {
-  add_section_flags(cmd, ov, "data", d, {"root", "format"});
+  add_section_flags(cmd, ov, "data", d, {"preset", "root", "format"});
   if (train_split) add_section_flags(cmd, ov, "data", d, {"train_split"});
   add_section_flags(cmd, ov, "data", d, {"eval_split", "audio_dir", "visual_dir", "classes_file"});
   add_input_flags(cmd, ov, d);

@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "avtune/data/fbank_stats.h"
 #include "avtune/dist/process_group.h"
 #include "avtune/methods/patch_mask.h"
 #include "avtune/methods/abri.h"
+#include "avtune/methods/balance.h"
 #include "avtune/methods/bn_reset.h"
 #include "avtune/models/classifiers.h"
 #include "avtune/models/model_factory.h"
@@ -79,6 +81,7 @@ DatasetSpec dataset_spec_from(const json& data, Modality modality) {
   s.clip.audio.fbank.num_mel_bins = d.mel_bins;
   s.clip.audio.norm_mean = d.fbank_mean;
   s.clip.audio.norm_std = d.fbank_std;
+  s.clip.allow_missing = d.skip_bad;  // --skip-bad: missing files are counted by the loader instead
   return s;
 }
 
@@ -172,6 +175,20 @@ RunOutcome run_training(TrainConfig cfg, bool quiet) {
   const Modality modality = run_modality(cfg.model);
   if (cfg.out_dir.empty()) fail("train", "a run directory (out_dir)", "none");
 
+  if (data_settings_from_json(cfg.data, "the data section").fbank_stats == "train" && modality != Modality::Visual) {
+    // The training split's own fbank statistics, not Kinetics-Sounds' (docs/datasets.md); recorded
+    // in config.json and the checkpoints, so eval, predict and a resumed run use the same numbers.
+    const DataSettings d = data_settings_from_json(cfg.data, "the data section");
+    bool cached = false;
+    const FbankStats st = cached_fbank_statistics(dataset_spec_from(cfg.data, modality), d.train_split,
+                                                  std::max(1, cfg.workers), !quiet, &cached);
+    cfg.data["fbank_mean"] = st.mean;
+    cfg.data["fbank_std"] = st.std;
+    cfg.data["fbank_stats"] = "measured";
+    if (!quiet)
+      std::fprintf(stderr, "avtune: fbank statistics of the training split%s: mean %.4f, std %.4f\n",
+                   cached ? " (cached)" : "", st.mean, st.std);
+  }
   const DataSettings data = data_settings_from_json(cfg.data, "the data section");
   const DatasetSpec spec = dataset_spec_from(cfg.data, modality);
   auto train_ds = open_dataset(spec, data.train_split, /*train=*/true);
@@ -184,6 +201,7 @@ RunOutcome run_training(TrainConfig cfg, bool quiet) {
     fail("train", "the same classes in the training and evaluation splits",
          std::to_string(out.classes) + " vs " + std::to_string(eval_ds->class_names().size()) + " (or another order)");
   cfg.model["classes"] = out.classes;
+  cfg.model["class_names"] = train_ds->class_names();  // config.json and every checkpoint name the classes
 
   std::string log;
   std::shared_ptr<torch::nn::Module> net;
@@ -194,6 +212,8 @@ RunOutcome run_training(TrainConfig cfg, bool quiet) {
     net = build_run_model(cfg.model, modality, out.classes, /*fresh=*/!cfg.resume, &log);
     adapter = run_adapter(net, cfg.model);
   }
+  Balance balance = make_balance(cfg, net, std::move(adapter));  // modality balancing: docs/balancing.md
+  adapter = std::move(balance.adapter);
   if (!quiet && !log.empty()) std::fprintf(stderr, "%s", log.c_str());
 
   SampleTransform transform;
@@ -219,7 +239,7 @@ RunOutcome run_training(TrainConfig cfg, bool quiet) {
   if (!quiet)
     std::fprintf(stderr, "avtune: %zu training / %zu evaluation samples, %lld classes, run directory %s\n",
                  out.train_samples, out.eval_samples, static_cast<long long>(out.classes), cfg.out_dir.c_str());
-  out.result = fit(*adapter, train, eval.get(), cfg);
+  out.result = fit(*adapter, train, eval.get(), cfg, nullptr, balance.hook);
   out.kind = adapter->kind();
 
   // Figures (curve, ABRi's alphas) are drawn by the caller from these results (docs/architecture.md).

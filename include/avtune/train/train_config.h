@@ -21,11 +21,21 @@ struct TrainConfig {
   uint64_t seed = 0;        // model init, loader order and augmentation
   int workers = 2;          // loader threads
   std::string device = "auto";  // auto|cpu|cuda|cuda:N
+  std::string precision = "fp32";  // fp32|bf16|fp16: autocast dtype of forward and loss (train/precision.h)
   std::string out_dir;      // run directory (config.json, checkpoints, metrics.jsonl, curve.csv)
   bool resume = false;      // continue from <out_dir>/last.pth
   int64_t eval_every = 1;   // evaluate every N epochs (and after the last); 0 = only after the last
   bool record_confidences = false;  // keep each training sample's true-class confidence per epoch
   bool progress = true;     // progress lines on stderr
+  // Modality balancing of audio-visual runs (docs/balancing.md): none|ogm|ogm-ge|opm, applied by a
+  // step hook that run/ builds (methods/balance.h); the engine only records the settings.
+  std::string balance = "none";
+  double balance_alpha = 0.1;     // OGM's alpha (1 - tanh(alpha * rho)); OPM's alpha (q = q_base (1 + alpha r))
+  int64_t balance_start = 0;      // first modulated epoch (0-based, inclusive, as the reference)
+  int64_t balance_end = 50;       // last modulated epoch (inclusive)
+  bool balance_centered = false;  // OGM: tanh(alpha * (rho - 1)) instead of the published tanh(alpha * rho)
+  double opm_q_base = 0.5;        // OPM: base drop probability of the dominant modality's features
+  double opm_p_exe = 0.7;         // OPM: probability that a step drops at all
   // Data-parallel runs (docs/distributed.md): batch_size is per process, as in DDP.
   std::string dist_backend = "auto";  // auto|gloo|nccl
   bool sync_bn = false;      // batch statistics over every process's batch (SyncBatchNorm)
@@ -62,17 +72,31 @@ void for_each_field(TrainConfig& c, F&& f) {
   f("seed", "--seed", "seed of init, order and augmentation", c.seed);
   f("workers", "--workers", "loader threads", c.workers);
   f("device", "", "auto|cpu|cuda|cuda:N (the global --device)", c.device);
+  f("precision", "--precision", "fp32|bf16|fp16: autocast forward and loss, fp32 weights (fp16: CUDA, loss scaling)",
+    c.precision);
   f("out_dir", "--out", "run directory (default runs/<timestamp>-<what>)", c.out_dir);
   f("resume", "--resume", "continue the run in --out from its last.pth", c.resume);
   f("eval_every", "--eval-every", "evaluate every N epochs (0 = only after the last)", c.eval_every);
   f("record_confidences", "", "keep each training sample's true-class confidence per epoch", c.record_confidences);
   f("progress", "", "progress lines on stderr", c.progress);
+  f("balance", "--balance", "modality balancing of av runs: none|ogm|ogm-ge|opm (docs/balancing.md)", c.balance);
+  f("balance_alpha", "--balance-alpha", "balancing: OGM's alpha / OPM's alpha", c.balance_alpha);
+  f("balance_start", "--balance-start", "balancing: first modulated epoch (0-based, inclusive)", c.balance_start);
+  f("balance_end", "--balance-end", "balancing: last modulated epoch (0-based, inclusive)", c.balance_end);
+  f("balance_centered", "--balance-centered", "OGM: coefficient 1 - tanh(alpha (rho - 1)) instead of the published 1 - tanh(alpha rho)",
+    c.balance_centered);
+  f("opm_q_base", "--opm-q-base", "OPM: base drop probability of the dominant modality", c.opm_q_base);
+  f("opm_p_exe", "--opm-p-exe", "OPM: probability that a step drops features at all", c.opm_p_exe);
   f("dist_backend", "--dist-backend", "multi-process backend: auto|gloo|nccl (auto: NCCL on CUDA when built with it)",
     c.dist_backend);
   f("sync_bn", "--sync-bn", "multi-process: BatchNorm statistics over every process's batch", c.sync_bn);
   f("dist_timeout", "--dist-timeout", "multi-process: seconds for every process to join", c.dist_timeout);
   f("world_size", "", "processes of the run (recorded)", c.world_size);
 }
+
+// What a setting's value must be: "" when `v` is allowed for `key`, else what is expected. Checked for
+// config files (apply_json, naming the file) and flags (naming the flag, a usage error) alike.
+std::string train_setting_problem(const std::string& key, const nlohmann::json& v);
 
 nlohmann::json to_json(const TrainConfig& c);
 // Applies the keys present in `j` on top of `base` (absent keys keep their value); unknown keys and

@@ -16,6 +16,7 @@
 #include "avtune/models/classifiers.h"
 #include "avtune/train/metrics.h"
 #include "avtune/train/optimizer.h"
+#include "avtune/train/step_hook.h"
 #include "avtune/train/train_config.h"
 
 namespace avtune {
@@ -23,6 +24,9 @@ namespace avtune {
 struct ModelOutput {
   torch::Tensor logits;                        // (B, classes)
   std::map<std::string, torch::Tensor> parts;  // per-modality logits of a fusion head, for metrics only
+  // Pooled per-modality features of an audio-visual forward ("audio", "visual"), graph kept: the
+  // balancing methods read them in the step hook (train/step_hook.h).
+  std::map<std::string, torch::Tensor> features;
 };
 
 // What the loop needs from a model: its module, which batch tensors it reads, what it trains.
@@ -100,6 +104,12 @@ struct EpochRecord {
   bool evaluated = false;
   ClassificationMetrics eval;
   double seconds = 0;
+  // Throughput and memory (docs/training.md): training samples per second of the epoch's training
+  // part (evaluation excluded), the process's peak resident set so far, CUDA's peak allocated bytes
+  // in the epoch (-1 off CUDA), in MiB; steps skipped by fp16 loss scaling and the scale after the epoch.
+  double samples_per_second = 0, peak_rss_mib = -1, cuda_peak_mib = -1;
+  int64_t skipped_steps = 0;
+  double loss_scale = 1;
   nlohmann::json to_json() const;  // one metrics.jsonl line
 };
 
@@ -119,13 +129,15 @@ struct TrainResult {
 // set): config.json, last.pth, best.pth (by eval top-1), metrics.jsonl, curve.csv and, with
 // record_confidences, confidences.json. A non-finite loss or gradient norm throws avtune::Error
 // naming the epoch and step, before any write of that epoch: the last checkpoint stays intact.
-// The loaders' batch size, seed and workers are the caller's (see loader_options).
+// The loaders' batch size, seed and workers are the caller's (see loader_options). `step_hook`
+// (may be null) runs inside every training step (train/step_hook.h).
 TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const TrainConfig& cfg,
-                const BatchHook& hook = nullptr);
+                const BatchHook& hook = nullptr, StepHook* step_hook = nullptr);
 
 // Metrics of `model` over one pass of `loader` (eval mode, no gradients).
+// `precision` (fp32|bf16|fp16, train/precision.h) autocasts the forward passes.
 ClassificationMetrics evaluate(ModelAdapter& model, DataLoader& loader, const c10::Device& device,
-                               bool progress = false);
+                               bool progress = false, const std::string& precision = "fp32");
 
 // Loader options for a run: batch size, seed and workers from the config; shuffled for training.
 LoaderOptions loader_options(const TrainConfig& cfg, bool train);

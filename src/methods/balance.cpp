@@ -1,0 +1,49 @@
+#include "avtune/methods/balance.h"
+
+#include "avtune/dist/process_group.h"
+#include "avtune/methods/balance_ogm.h"
+#include "avtune/methods/balance_opm.h"
+#include "avtune/util/error.h"
+
+namespace avtune {
+
+Balance make_balance(const TrainConfig& cfg, const std::shared_ptr<torch::nn::Module>& net,
+                     std::unique_ptr<ModelAdapter> adapter) {
+  Balance b;
+  const std::string& m = cfg.balance;
+  if (m == "none" || m.empty()) {
+    b.adapter = std::move(adapter);
+    return b;
+  }
+  if (m != "ogm" && m != "ogm-ge" && m != "opm") fail("balance", "balance none|ogm|ogm-ge|opm", "'" + m + "'");
+  auto av = std::dynamic_pointer_cast<AVClassifierImpl>(net);
+  if (!av || !adapter || adapter->kind() != "av")
+    fail("balance", m + ": an audio-visual model (--modality av)", adapter ? adapter->kind() : "none");
+  if (current_dist_group()) fail("balance", m + ": a single-process run", "a data-parallel one (not supported yet)");
+  if (m == "opm") {
+    OpmSettings s;
+    s.alpha = cfg.balance_alpha;
+    s.q_base = cfg.opm_q_base;
+    s.p_exe = cfg.opm_p_exe;
+    s.start = cfg.balance_start;
+    s.end = cfg.balance_end;
+    s.seed = cfg.seed;
+    auto opm = std::make_unique<OpmAdapter>(AVClassifier(av), s);
+    b.hook = opm.get();
+    b.adapter = std::move(opm);
+    return b;
+  }
+  OgmSettings s;
+  s.alpha = cfg.balance_alpha;
+  s.start = cfg.balance_start;
+  s.end = cfg.balance_end;
+  s.noise = m == "ogm-ge";
+  s.centered = cfg.balance_centered;
+  s.seed = cfg.seed;
+  b.owned = std::make_unique<OgmHook>(AVClassifier(av), s);
+  b.hook = b.owned.get();
+  b.adapter = std::move(adapter);
+  return b;
+}
+
+}  // namespace avtune

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Modality balancing from the CLI (docs/balancing.md): train --modality av --balance ogm-ge|opm on the
+# quick embedded data runs, records its settings and writes per-epoch summaries and per-modality accuracy.
+# Usage: test_balance.sh path/to/avtune
+set -u
+AVTUNE=$1
+. "$(dirname "$0")/check_lib.sh"
+
+check make-data 0 "$AVTUNE" -q make-data --quick --out "$T/md" --workers 2 || { finish cli_balance; exit 1; }
+D=$T/md/av-fashion
+SMALL="--width 0.125 --audio-frames 64 --mel-bins 32 --image-size 32 --batch-size 16 --epochs 2 --workers 1"
+
+check train-ogm-ge 0 "$AVTUNE" --threads 2 -q train --modality av --data "$D" $SMALL --balance ogm-ge --balance-alpha 0.5 \
+  --out "$T/ogm"
+ok "config records the method" grep -q '"balance": "ogm-ge"' "$T/ogm/config.json"
+ok "config records alpha" grep -q '"balance_alpha": 0.5' "$T/ogm/config.json"
+ok "two epochs logged" [ "$(wc -l < "$T/ogm/metrics.jsonl")" -eq 2 ]
+ok "every epoch has the ogm-ge summary" [ "$(grep -c '"method":"ogm-ge"' "$T/ogm/metrics.jsonl")" -eq 2 ]
+ok "every epoch has per-modality eval accuracy" [ "$(grep -c '"audio_top1"' "$T/ogm/metrics.jsonl")" -eq 2 ]
+ok "curve has per-modality columns" grep -q "eval_audio_top1,eval_visual_top1" "$T/ogm/curve.csv"
+
+check train-opm 0 "$AVTUNE" --threads 2 -q train --modality av --data "$D" $SMALL --balance opm --opm-p-exe 1 --out "$T/opm"
+ok "every epoch has the opm summary" [ "$(grep -c '"method":"opm"' "$T/opm/metrics.jsonl")" -eq 2 ]
+
+check audio-model-refused 1 "$AVTUNE" --threads 2 -q train --modality audio --data "$D" $SMALL --balance ogm --out "$T/x"
+contains "names the need" "an audio-visual model (--modality av)"
+check film-refused 1 "$AVTUNE" --threads 2 -q train --modality av --fusion film --data "$D" $SMALL --balance ogm-ge --out "$T/y"
+contains "names the head" "concat or sum fusion head"
+check unknown-method 2 "$AVTUNE" train --modality av --data "$D" --balance greedy --out "$T/z"
+
+finish cli_balance
