@@ -11,6 +11,7 @@ struct GlobalOptions {
   int threads = 0;              // 0 = all cores
   std::string device = "auto";  // auto|cpu|cuda[:N]
   bool quiet = false;
+  bool deterministic = false;   // cuDNN deterministic algorithms (util/runtime.h set_deterministic)
 };
 
 // Thrown by subcommands that are planned but not built yet; main exits 2.
@@ -27,6 +28,10 @@ struct PartialFailure : std::runtime_error {
 // The command line main() received (the --nproc launcher re-runs it).
 void set_command_line(int argc, char** argv);
 const std::vector<std::string>& command_line();
+
+// Every number flag of `app` and its subcommands refuses what no setting can mean: NaN or infinite
+// floats, negative values for unsigned integers (strtoull would wrap -1 to 2^64-1). Usage errors.
+void guard_number_flags(CLI::App& app);
 
 // Applies --threads (called by each subcommand before it does work).
 void apply_runtime(const GlobalOptions& g);
@@ -48,6 +53,8 @@ void register_probe(CLI::App& app, GlobalOptions& g);
 void register_reproduce(CLI::App& app, GlobalOptions& g);
 void register_report(CLI::App& app, GlobalOptions& g);
 void register_fbank_stats(CLI::App& app, GlobalOptions& g);
+void register_predict(CLI::App& app, GlobalOptions& g);
+void register_data(CLI::App& app, GlobalOptions& g);
 void register_planned(CLI::App& app, GlobalOptions& g);
 // Subcommands of a component this build lacks: each exits 2 naming the component and how to get it.
 void register_missing(CLI::App& app, const std::vector<std::string>& names, const std::string& component,

@@ -69,8 +69,8 @@ void register_ckpt(CLI::App& app, GlobalOptions& g) {
     init->add_option("OUT", o->out, "output file (.pth or .safetensors)")->required();
     init->add_option("--model", o->kind, "encoder|audio|visual|av")->capture_default_str();
     init->add_option("--depth", o->spec.depth, "ResNet depth: 18 or 34")->capture_default_str();
-    init->add_option("--width", o->spec.width, "width multiplier (1.0 = the paper)")->capture_default_str();
-    init->add_option("--classes", o->spec.num_classes, "number of classes")->capture_default_str();
+    init->add_option("--width", o->spec.width, "width multiplier (1.0 = the paper)")->capture_default_str()->check(CLI::PositiveNumber);
+    init->add_option("--classes", o->spec.num_classes, "number of classes")->capture_default_str()->check(CLI::PositiveNumber);
     init->add_option("--in-channels", o->spec.encoder_in_channels, "input channels (encoder only)")->capture_default_str();
     init->add_option("--seed", o->seed, "random seed")->capture_default_str();
     init->callback([o, &g] {

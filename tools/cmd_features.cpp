@@ -21,9 +21,10 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   };
   auto opt = std::make_shared<Opts>();
   FbankOptions& o = opt->fbank;
-  // Boolean options take a value (true/false, as torchaudio's keyword arguments) and show it as such.
+  // Boolean options take a value (true/false, as torchaudio's keyword arguments) and show it as such;
+  // the bare flag means true (--htk-compat).
   auto add_bool = [cmd](const std::string& name, bool& v, const std::string& help) {
-    return cmd->add_option(name, v, help)->default_str(v ? "true" : "false");
+    return cmd->add_option(name, v, help)->expected(0, 1)->default_str(v ? "true" : "false");
   };
   cmd->add_option("FILE", opt->file, "audio file (wav, flac, ogg, ...); samples scaled to [-1, 1] like torchaudio.load")
       ->required()
@@ -45,7 +46,8 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   add_bool("--use-energy", o.use_energy, "add a log-energy column");
   add_bool("--raw-energy", o.raw_energy, "energy before pre-emphasis and windowing");
   cmd->add_option("--energy-floor", o.energy_floor, "floor on the energy (absolute); 0 = none")->capture_default_str();
-  cmd->add_option("--dither", o.dither, "Gaussian dither amplitude (> 0 makes the output random)")->capture_default_str();
+  cmd->add_option("--dither", o.dither, "Gaussian dither amplitude (> 0 makes the output random)")->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--low-freq", o.low_freq, "low cut-off of the mel bins, Hz")->capture_default_str();
   cmd->add_option("--high-freq", o.high_freq, "high cut-off, Hz (<= 0: offset from Nyquist)")->capture_default_str();
   cmd->add_option("--preemphasis-coefficient", o.preemphasis_coefficient, "pre-emphasis in [0, 1]")->capture_default_str();

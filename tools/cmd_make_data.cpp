@@ -41,6 +41,12 @@ void register_make_data(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--word-train", o.word_train, "spoken-words train clips per word")->capture_default_str();
   cmd->add_option("--word-test", o.word_test, "spoken-words test clips per word")->capture_default_str();
   cmd->callback([st, &g] {
+    const auto& d = st->data;
+    if (d.clip_min_s <= 0 || d.clip_max_s < d.clip_min_s)
+      throw CLI::ValidationError("--clip-min/--clip-max", "expected 0 < --clip-min <= --clip-max, got " +
+                                                              std::to_string(d.clip_min_s) + " and " + std::to_string(d.clip_max_s));
+    if (d.snr_max_db < d.snr_min_db)
+      throw CLI::ValidationError("--snr-min/--snr-max", "expected --snr-min <= --snr-max");
     apply_runtime(g);
     EmbeddedDataOptions opts = st->data;
     if (st->quick) {

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <limits>
 #include <filesystem>
 #include <memory>
@@ -16,6 +17,9 @@
 namespace avtune {
 
 namespace {
+
+// The most resample() may multiply the sample count by (docs/reliability.md): 62.5 Hz to 16 kHz.
+constexpr int64_t kMaxUpsampling = 256;
 
 struct SndfileCloser {
   void operator()(SNDFILE* f) const { sf_close(f); }
@@ -29,6 +33,32 @@ torch::Tensor as_channels(const torch::Tensor& wave, const std::string& what) {
   auto w = wave.dim() == 1 ? wave.unsqueeze(0) : wave;
   if (w.size(0) < 1) fail(what, "at least one channel", "0");
   return w.to(torch::kCPU, torch::kFloat).contiguous();
+}
+
+// A cut or corrupted file must not pass as a short clip. libsndfile reads what it can and reports
+// the mismatch only in its log: WAV "data : <declared> (should be <present>)", FLAC decoder errors;
+// a FLAC header also declares its frame count.
+void check_complete(SNDFILE* f, const SF_INFO& info, int64_t frames_read, const std::string& path) {
+  std::vector<char> log(16384, '\0');
+  sf_command(f, SFC_GET_LOG_INFO, log.data(), static_cast<int>(log.size()) - 1);
+  const std::string text(log.data());
+  const int major = info.format & SF_FORMAT_TYPEMASK;
+  if (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX || major == SF_FORMAT_RF64) {
+    const auto at = text.find("\ndata : ");
+    unsigned long long declared = 0, present = 0;
+    if (at != std::string::npos &&
+        std::sscanf(text.c_str() + at, "\ndata : %llu (should be %llu)", &declared, &present) == 2 &&
+        declared > present && declared != 0xffffffffULL)  // 0xffffffff: a streamed WAV, size unknown
+      fail("audio", std::to_string(declared) + " bytes of samples as the WAV header declares",
+           std::to_string(present) + " (truncated file)", {path});
+  }
+  if (major == SF_FORMAT_FLAC) {
+    if (text.find("ERROR : FLAC__STREAM_DECODER_ERROR") != std::string::npos)
+      fail("audio", "a FLAC stream that decodes without errors", "a corrupt or cut one (lost sync)", {path});
+    if (info.frames > 0 && frames_read < info.frames)
+      fail("audio", std::to_string(info.frames) + " frames as the FLAC header declares",
+           std::to_string(frames_read) + " (truncated file)", {path});
+  }
 }
 
 }  // namespace
@@ -72,6 +102,10 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
   const int sub = info.format & SF_FORMAT_SUBMASK;
   const bool as_float = !opts.keep_float_samples && (sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE);
   const bool as_int32 = !opts.keep_float_samples && sub == SF_FORMAT_PCM_32;
+  // NaN or infinite samples would make every feature NaN downstream (sox maps NaN to 0 silently).
+  auto non_finite_at = [&path](size_t frame) {
+    fail("audio", "finite samples", "NaN or infinity at frame " + std::to_string(frame), {path});
+  };
   const size_t chunk_frames = 65536;
   std::vector<float> chunk(as_float || as_int32 ? chunk_frames * channels : 0);
   std::vector<double> dchunk(as_float ? chunk_frames * channels : 0);
@@ -80,8 +114,10 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
     sf_count_t got;
     if (as_float) {  // the stored values (libsndfile does not scale float files), then sox's path
       got = sf_readf_double(f.get(), dchunk.data(), static_cast<sf_count_t>(chunk_frames));
-      for (sf_count_t i = 0; i < std::max<sf_count_t>(got, 0) * channels; ++i)
+      for (sf_count_t i = 0; i < std::max<sf_count_t>(got, 0) * channels; ++i) {
+        if (!std::isfinite(dchunk[i])) non_finite_at(interleaved.size() / channels + i / channels);
         chunk[i] = sox_float_sample(dchunk[i], sub == SF_FORMAT_FLOAT);
+      }
     } else if (as_int32) {
       got = sf_readf_int(f.get(), ichunk.data(), static_cast<sf_count_t>(chunk_frames));
       for (sf_count_t i = 0; i < std::max<sf_count_t>(got, 0) * channels; ++i) chunk[i] = sox_int32_sample(ichunk[i]);
@@ -90,6 +126,8 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
       interleaved.resize(at + chunk_frames * channels);
       got = sf_readf_float(f.get(), interleaved.data() + at, static_cast<sf_count_t>(chunk_frames));
       interleaved.resize(at + static_cast<size_t>(std::max<sf_count_t>(got, 0)) * channels);
+      for (size_t i = at; i < interleaved.size(); ++i)
+        if (!std::isfinite(interleaved[i])) non_finite_at(i / channels);
       if (got <= 0) break;
       continue;
     }
@@ -100,6 +138,7 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
     fail("audio", "a decodable audio stream", sf_strerror(f.get()), {path});
   const int64_t n = static_cast<int64_t>(interleaved.size()) / channels;
   if (n == 0) fail("audio", "at least one sample", "an empty stream", {path});
+  check_complete(f.get(), info, n, path);
 
   AudioClip clip;
   clip.sample_rate = info.samplerate;
@@ -130,6 +169,10 @@ torch::Tensor resample(const torch::Tensor& wave, int from_rate, int to_rate) {
   if (from_rate == to_rate) return wave.to(torch::kFloat).clone();
   auto w = as_channels(wave, "resample");
   const int64_t channels = w.size(0), n = w.size(1);
+  // A header may claim any rate: 1 Hz to 16 kHz would turn a 1 MB file into 16 GB of samples.
+  if (static_cast<int64_t>(to_rate) > static_cast<int64_t>(from_rate) * kMaxUpsampling)
+    fail("resample", "a source rate at least 1/" + std::to_string(kMaxUpsampling) + " of the target " + std::to_string(to_rate) + " Hz",
+         std::to_string(from_rate) + " Hz");
   const auto out_n = static_cast<int64_t>(std::llround(static_cast<double>(n) * to_rate / from_rate));
   auto in = w.t().contiguous();  // soxr takes interleaved frames
   auto out = torch::zeros({out_n, channels}, torch::kFloat);

@@ -61,8 +61,14 @@ std::vector<std::string> read_lines(const std::string& path) {
   std::vector<std::string> lines;
   std::string line;
   while (std::getline(in, line)) lines.push_back(trim(line));
+  // Spreadsheet exports start with a UTF-8 byte-order mark (Python reads them as utf-8-sig).
+  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim(lines[0].substr(3));
   return lines;
 }
+}  // namespace
+
+namespace {
+constexpr int64_t kMaxListLabel = 100000;  // ImageNet-21k has 21,841 classes
 }  // namespace
 
 ClipList read_ks_list(const std::string& path, const std::string& classes_file) {
@@ -81,6 +87,9 @@ ClipList read_ks_list(const std::string& path, const std::string& classes_file) 
     int64_t label;
     if (!parse_int(tok.back(), &label) || label < 0)
       fail("ks-list", "a non-negative integer label as the last token", "'" + tok.back() + "'", at);
+    // Without a classes file a class name is made per label value: a label of 10^9 would make 10^9.
+    if (label >= kMaxListLabel)
+      fail("ks-list", "a label below " + std::to_string(kMaxListLabel) + " (the classes a head can have)", "'" + tok.back() + "'", at);
     list.entries.push_back({stem_of(tok.front()), label, static_cast<long>(k + 1)});
     max_label = std::max(max_label, label);
   }
@@ -89,8 +98,7 @@ ClipList read_ks_list(const std::string& path, const std::string& classes_file) 
   if (cf.empty() && fs::exists(fs::path(path).parent_path() / "classes.txt"))
     cf = (fs::path(path).parent_path() / "classes.txt").string();
   if (!cf.empty()) {
-    for (auto& l : read_lines(cf))
-      if (!l.empty()) list.classes.push_back(l);
+    list.classes = read_class_names(cf);
     if (static_cast<int64_t>(list.classes.size()) <= max_label)
       fail("ks-list", "a class name for every label up to " + std::to_string(max_label),
            std::to_string(list.classes.size()) + " names", {cf});
@@ -168,9 +176,33 @@ ClipList read_esc50(const std::string& meta_csv, const std::set<int>& folds) {
     list.entries.push_back({stem_of(cols[c_file]), target, static_cast<long>(k + 1)});
   }
   if (names.empty()) fail("esc50", "at least one clip", "none", {meta_csv});
-  list.classes.resize(static_cast<size_t>(names.rbegin()->first + 1));
-  for (auto& [t, n] : names) list.classes[static_cast<size_t>(t)] = n;
+  // The targets the file has, in target order: ESC-50 keeps its 50 indices; a subset such as ESC-10
+  // (10 of the 50 targets) gets a 10-way head, its labels renumbered 0..9 in target order.
+  std::map<int64_t, int64_t> index;
+  for (auto& [t, n] : names) {
+    index[t] = static_cast<int64_t>(list.classes.size());
+    list.classes.push_back(n);
+  }
+  for (auto& e : list.entries) e.label = index.at(e.label);
   return list;
+}
+
+std::vector<std::string> read_class_names(const std::string& path) {
+  std::vector<std::string> names;
+  for (auto& l : read_lines(path))
+    if (!l.empty()) names.push_back(l);
+  std::set<std::string> seen;
+  for (const auto& n : names)
+    if (!seen.insert(n).second) fail("classes", "each class name once", "'" + n + "' twice", {path});
+  return names;
+}
+
+std::vector<std::string> merge_class_names(const std::vector<std::string>& existing, const std::vector<std::string>& incoming) {
+  std::vector<std::string> out = existing;
+  std::set<std::string> have(existing.begin(), existing.end());
+  for (const auto& n : incoming)
+    if (have.insert(n).second) out.push_back(n);
+  return out;
 }
 
 void write_ks_list(const std::string& path, const ClipList& list, const std::string& path_prefix) {

@@ -83,6 +83,7 @@ std::vector<int64_t> parse_shape(const std::string& tuple, const std::string& pa
     if (!item.empty()) {
       if (item.find_first_not_of("0123456789") != std::string::npos)
         fail("npy", "a shape of non-negative integers", tuple, {path});
+      if (item.size() > 18) fail("npy", "shape dimensions below 10^18", tuple.substr(0, 200), {path});
       shape.push_back(std::stoll(item));
     }
     if (comma == std::string::npos) break;
@@ -146,10 +147,15 @@ torch::Tensor read_npy(const std::string& path) {
   const bool fortran = order == "True";
   std::vector<int64_t> stored = shape;  // a Fortran array is the C array of the reversed shape, transposed
   if (fortran) std::reverse(stored.begin(), stored.end());
+  // The payload size is checked against the file before allocating (a 100-byte file may claim 10^18 elements).
+  uint64_t nbytes = c10::elementSize(*dtype);
+  bool overflow = false;
+  for (auto d : stored) overflow = overflow || __builtin_mul_overflow(nbytes, static_cast<uint64_t>(d), &nbytes);
+  if (overflow || file_size - data_start < nbytes)
+    fail("npy", (overflow ? std::string("a shape whose byte size fits 64 bits") : std::to_string(nbytes) + " data bytes") +
+                    " for shape " + shape_text.substr(0, 200),
+         std::to_string(file_size - data_start) + " bytes", {path});
   auto t = torch::empty(stored, torch::TensorOptions().dtype(*dtype));
-  const uint64_t nbytes = t.nbytes();
-  if (file_size - data_start < nbytes)
-    fail("npy", std::to_string(nbytes) + " data bytes for shape " + shape_text, std::to_string(file_size - data_start), {path});
   in.read(static_cast<char*>(t.data_ptr()), static_cast<std::streamsize>(nbytes));
   if (static_cast<uint64_t>(in.gcount()) != nbytes) fail("npy", "a readable payload", "a read error", {path});
   if (fortran && t.dim() > 1) {

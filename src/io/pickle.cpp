@@ -11,6 +11,29 @@ namespace avtune::py {
 
 // ---------------------------------------------------------------- Value helpers
 
+Value::~Value() {
+  // Children whose last owner is this tree are moved to a work list and emptied there, one level at a
+  // time, so the recursion of shared_ptr destructors never goes deeper than one Value.
+  std::vector<ValuePtr> work;
+  auto take = [&work](Value& v) {
+    for (auto& c : v.items) work.push_back(std::move(c));
+    for (auto& [k, x] : v.entries) {
+      work.push_back(std::move(k));
+      work.push_back(std::move(x));
+    }
+    work.push_back(std::move(v.args));
+    work.push_back(std::move(v.state));
+    v.items.clear();
+    v.entries.clear();
+  };
+  take(*this);
+  while (!work.empty()) {
+    ValuePtr p = std::move(work.back());
+    work.pop_back();
+    if (p && p.use_count() == 1) take(*p);
+  }
+}
+
 ValuePtr Value::none() { return std::make_shared<Value>(); }
 ValuePtr Value::boolean(bool v) {
   auto p = std::make_shared<Value>();

@@ -3,9 +3,12 @@
 #include <caffe2/serialize/inline_container.h>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/error.h"
@@ -47,6 +50,7 @@ py::ValuePtr load_zip(const std::string& path) {
     if (pid->kind != py::Kind::Tuple || pid->items.size() < 5 || pid->items[0]->kind != py::Kind::Str ||
         pid->items[0]->s != "storage")
       fail("pth", "a persistent id ('storage', type, key, location, numel)", pid->type_name(), {path});
+    if (pid->items[2]->kind != py::Kind::Str) fail("pth", "a storage key string in the persistent id", pid->items[2]->type_name(), {path});
     const std::string key = pid->items[2]->s;
     auto it = storages.find(key);
     if (it != storages.end()) return it->second;
@@ -56,8 +60,9 @@ py::ValuePtr load_zip(const std::string& path) {
     auto [ptr, nbytes] = reader->getRecord(rec);
     const size_t isz = c10::elementSize(dtype);
     const int64_t numel = pid->items[4]->kind == py::Kind::Int ? pid->items[4]->i : static_cast<int64_t>(nbytes / isz);
-    if (nbytes < static_cast<size_t>(numel) * isz)
-      fail("pth", std::to_string(numel * static_cast<int64_t>(isz)) + " bytes in " + rec, std::to_string(nbytes), {path});
+    if (numel < 0 || static_cast<uint64_t>(numel) > nbytes / isz)
+      fail("pth", std::to_string(nbytes / isz) + " elements at most in " + rec + " (" + std::to_string(nbytes) + " bytes)",
+           "a storage of " + std::to_string(numel), {path});
     auto t = torch::empty({numel}, torch::TensorOptions().dtype(dtype));
     if (numel > 0) std::memcpy(t.data_ptr(), ptr.get(), static_cast<size_t>(numel) * isz);
     auto v = std::make_shared<py::Value>();
@@ -67,7 +72,11 @@ py::ValuePtr load_zip(const std::string& path) {
     return v;
   };
   auto [pkl, pkl_size] = reader->getRecord("data.pkl");
-  return py::unpickle(static_cast<const char*>(pkl.get()), pkl_size, pl, path + ":data.pkl");
+  // torch.save stores records uncompressed; a deflated data.pkl may expand ~1000x, so the values it may
+  // make are bounded by the file's size on disk, not by the decompressed record.
+  const size_t on_disk = static_cast<size_t>(std::filesystem::file_size(path));
+  return py::unpickle(static_cast<const char*>(pkl.get()), pkl_size, pl, path + ":data.pkl", nullptr,
+                      std::min(pkl_size, on_disk) + 1024);
 }
 
 // Pre-1.6 format: magic, protocol, sys_info, the object, the storage keys, then raw storages.
@@ -92,7 +101,8 @@ py::ValuePtr load_legacy(const std::string& path) {
 
   std::map<std::string, py::ValuePtr> storages;
   py::PersistentLoad pl = [&](const py::ValuePtr& pid) -> py::ValuePtr {
-    if (pid->kind != py::Kind::Tuple || pid->items.size() < 6 || pid->items[0]->s != "storage")
+    if (pid->kind != py::Kind::Tuple || pid->items.size() < 6 || pid->items[0]->s != "storage" ||
+        pid->items[2]->kind != py::Kind::Str || pid->items[4]->kind != py::Kind::Int)
       fail("pth", "a legacy persistent id ('storage', type, key, location, numel, view)", pid->type_name(), {path});
     const std::string key = pid->items[2]->s;
     auto it = storages.find(key);
@@ -101,16 +111,27 @@ py::ValuePtr load_legacy(const std::string& path) {
       root = it->second;
     } else {
       const auto dtype = py::storage_dtype(storage_type_of(pid->items[1], path).name, path);
+      // The storages follow the pickles in this file: a size the file cannot hold is refused before allocating.
+      const int64_t numel = pid->items[4]->i;
+      const size_t isz = c10::elementSize(dtype);
+      if (numel < 0 || static_cast<uint64_t>(numel) > (buf.size() - pos) / isz)
+        fail("pth", "a storage that fits in the file's " + std::to_string(buf.size() - pos) + " remaining bytes",
+             "storage '" + key + "' of " + std::to_string(numel) + " elements", {path});
       root = std::make_shared<py::Value>();
       root->kind = py::Kind::Storage;
-      root->tensor = torch::zeros({pid->items[4]->i}, torch::TensorOptions().dtype(dtype));  // filled below
+      root->tensor = torch::empty({numel}, torch::TensorOptions().dtype(dtype));  // filled below
       storages[key] = root;
     }
     const auto& view = pid->items[5];
     if (view->kind == py::Kind::Tuple && view->items.size() == 3) {  // (view_key, offset, size)
+      const auto& off = view->items[1];
+      const auto& len = view->items[2];
+      const int64_t n = root->tensor.numel();
+      if (off->kind != py::Kind::Int || len->kind != py::Kind::Int || off->i < 0 || len->i < 0 || off->i > n || len->i > n - off->i)
+        fail("pth", "a storage view inside storage '" + key + "' of " + std::to_string(n) + " elements", "one outside it", {path});
       auto sub = std::make_shared<py::Value>();
       sub->kind = py::Kind::Storage;
-      sub->tensor = root->tensor.narrow(0, view->items[1]->i, view->items[2]->i);
+      sub->tensor = root->tensor.narrow(0, off->i, len->i);
       return sub;
     }
     return root;
@@ -118,9 +139,12 @@ py::ValuePtr load_legacy(const std::string& path) {
   auto result = next(pl);
   auto keys = next(nullptr);
   if (keys->kind != py::Kind::List) fail("pth", "the list of storage keys", keys->type_name(), {path});
+  std::set<std::string> filled;
   for (const auto& k : keys->items) {
+    if (k->kind != py::Kind::Str) fail("pth", "storage keys as strings", k->type_name(), {path});
     auto it = storages.find(k->s);
     if (it == storages.end()) fail("pth", "storage keys used by the object", "an unused key '" + k->s + "'", {path});
+    if (!filled.insert(k->s).second) fail("pth", "each storage key listed once", "'" + k->s + "' twice", {path});
     if (buf.size() - pos < 8) fail("pth", "a storage size", "end of file (truncated?)", {path});
     int64_t numel;
     std::memcpy(&numel, buf.data() + pos, 8);
@@ -132,6 +156,9 @@ py::ValuePtr load_legacy(const std::string& path) {
     std::memcpy(t.data_ptr(), buf.data() + pos, nbytes);
     pos += nbytes;
   }
+  // A storage the object uses but the key list omits would otherwise load as uninitialised memory.
+  for (const auto& [key, v] : storages)
+    if (!filled.count(key)) fail("pth", "data for every storage the object uses", "none for storage '" + key + "'", {path});
   return result;
 }
 
@@ -161,9 +188,12 @@ void save_pth(const std::string& path, const py::ValuePtr& root) {
   AtomicFile file(path);
   auto& os = file.stream();
   {
+    // The callback never reports failure: LibTorch 1.13's writer throws on a short write and throws
+    // again from its destructor (std::terminate). A failed stream stays failed, so commit() below
+    // reports it as an avtune error and the temp file is removed.
     caffe2::serialize::PyTorchStreamWriter writer([&](const void* buf, size_t n) -> size_t {
-      os.write(static_cast<const char*>(buf), static_cast<std::streamsize>(n));
-      return os ? n : 0;
+      if (os) os.write(static_cast<const char*>(buf), static_cast<std::streamsize>(n));
+      return n;
     });
     writer.writeRecord("data.pkl", pk.bytes.data(), pk.bytes.size());
     writer.writeRecord("byteorder", "little", 6);

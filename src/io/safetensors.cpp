@@ -3,11 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/error.h"
+#include "avtune/util/json_excerpt.h"
 
 namespace avtune {
 
@@ -71,29 +73,51 @@ SafetensorsFile load_safetensors(const std::string& path) {
   std::vector<Item> items;
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "__metadata__") {
+      if (!it->is_object()) fail("safetensors", "__metadata__ as an object of strings", json_excerpt(*it), {path});
       for (auto m = it->begin(); m != it->end(); ++m)
-        out.metadata[m.key()] = m->is_string() ? m->get<std::string>() : m->dump();
+        out.metadata[m.key()] = m->is_string() ? m->get<std::string>() : json_excerpt(*m, 1000);
       continue;
     }
     const auto& e = it.value();
+    const std::string what = "'" + it.key().substr(0, 200) + "'";
+    // Every field is type-checked here: nlohmann's own errors name no file, and operator[] on a const
+    // JSON array does not check its index.
     if (!e.is_object() || !e.contains("dtype") || !e.contains("shape") || !e.contains("data_offsets"))
-      fail("safetensors", "{dtype, shape, data_offsets} for tensor '" + it.key() + "'", e.dump(), {path});
-    Item item{it.key(), dtype_of(e["dtype"].get<std::string>(), path), e["shape"].get<std::vector<int64_t>>(),
-              e["data_offsets"][0].get<uint64_t>(), e["data_offsets"][1].get<uint64_t>()};
+      fail("safetensors", "{dtype, shape, data_offsets} for tensor " + what, json_excerpt(e), {path});
+    const auto& dt = e.at("dtype");
+    const auto& sh = e.at("shape");
+    const auto& offs = e.at("data_offsets");
+    if (!dt.is_string()) fail("safetensors", "a dtype string for " + what, json_excerpt(dt), {path});
+    if (!sh.is_array()) fail("safetensors", "a shape list of integers for " + what, json_excerpt(sh), {path});
+    if (!offs.is_array() || offs.size() != 2 || !offs[0].is_number_unsigned() || !offs[1].is_number_unsigned())
+      fail("safetensors", "data_offsets [begin, end] of two non-negative integers for " + what, json_excerpt(offs), {path});
+    Item item{it.key(), dtype_of(dt.get<std::string>(), path), {}, offs[0].get<uint64_t>(), offs[1].get<uint64_t>()};
     uint64_t numel = 1;
-    for (auto d : item.shape) {
-      if (d < 0) fail("safetensors", "non-negative dimensions for '" + item.name + "'", e["shape"].dump(), {path});
-      numel *= static_cast<uint64_t>(d);
+    bool overflow = false;
+    for (const auto& d : sh) {
+      if (!d.is_number_unsigned()) fail("safetensors", "non-negative integer dimensions for " + what, json_excerpt(sh), {path});
+      const uint64_t n = d.get<uint64_t>();
+      if (n > static_cast<uint64_t>(INT64_MAX)) overflow = true;
+      overflow = overflow || __builtin_mul_overflow(numel, n, &numel);
+      item.shape.push_back(static_cast<int64_t>(n));
     }
+    uint64_t want = 0;
+    overflow = overflow || __builtin_mul_overflow(numel, static_cast<uint64_t>(c10::elementSize(item.dtype)), &want);
     if (item.end < item.begin || item.end > data_size)
-      fail("safetensors", "data offsets inside the " + std::to_string(data_size) + "-byte data section for '" + item.name + "'",
-           e["data_offsets"].dump(), {path});
-    if (item.end - item.begin != numel * c10::elementSize(item.dtype))
-      fail("safetensors", std::to_string(numel * c10::elementSize(item.dtype)) + " bytes for '" + item.name + "' " + e["shape"].dump(),
+      fail("safetensors", "data offsets inside the " + std::to_string(data_size) + "-byte data section for " + what,
+           json_excerpt(offs), {path});
+    if (overflow || item.end - item.begin != want)
+      fail("safetensors", (overflow ? std::string("a shape whose byte size fits 64 bits") : std::to_string(want) + " bytes") +
+                              " for " + what + " " + json_excerpt(sh),
            std::to_string(item.end - item.begin), {path});
     items.push_back(std::move(item));
   }
-  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.begin < b.begin; });
+  std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+  // The format forbids overlapping byte ranges (two tensors would alias one another's bytes).
+  for (size_t k = 1; k < items.size(); ++k)
+    if (items[k].begin < items[k - 1].end)
+      fail("safetensors", "non-overlapping data_offsets", "'" + items[k - 1].name.substr(0, 200) + "' and '" +
+                                                              items[k].name.substr(0, 200) + "' sharing bytes", {path});
   const uint64_t base = 8 + hlen;
   for (const auto& item : items) {
     auto t = torch::empty(item.shape, torch::TensorOptions().dtype(item.dtype));

@@ -3,6 +3,9 @@
 
 #include <torch/torch.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <unordered_map>
 
@@ -12,10 +15,12 @@ namespace avtune::py {
 
 namespace {
 
+void check_shape(const ValuePtr& root, const std::string& source);
+
 class Unpickler {
  public:
-  Unpickler(const char* data, size_t size, const PersistentLoad& pl, const std::string& source)
-      : p_(data), end_(data + size), begin_(data), pl_(pl), source_(source) {}
+  Unpickler(const char* data, size_t size, const PersistentLoad& pl, const std::string& source, size_t max_values)
+      : p_(data), end_(data + size), begin_(data), pl_(pl), source_(source), max_values_(max_values ? max_values : size) {}
 
   ValuePtr run(size_t* consumed) {
     for (;;) {
@@ -23,6 +28,8 @@ class Unpickler {
       if (op == '.') {
         if (stack_.size() != 1) bad("one object on the stack at STOP", std::to_string(stack_.size()));
         if (consumed) *consumed = static_cast<size_t>(p_ - begin_);
+        check_shape(stack_.back(), source_);
+        done_ = true;
         return stack_.back();
       }
       step(op);
@@ -38,6 +45,45 @@ class Unpickler {
   std::vector<ValuePtr> stack_;
   std::vector<size_t> marks_;
   std::unordered_map<uint64_t, ValuePtr> memo_;
+  size_t max_values_;
+  size_t pushed_ = 0;
+  int call_depth_ = 0;
+  // String keys of the dicts this pickle fills, so SETITEMS replaces in O(1) instead of scanning.
+  // Each holds its dict, so that no new dict can reuse the address of a freed one.
+  struct DictIndex {
+    ValuePtr dict;
+    std::unordered_map<std::string, size_t> at;
+  };
+  std::unordered_map<const Value*, DictIndex> dict_index_;
+
+  bool done_ = false;
+  std::vector<std::weak_ptr<Value>> containers_;  // to break cycles a failed pickle left behind
+
+  void push(ValuePtr v) {
+    // Each push costs at least one input byte; a decompressed pickle gets a cap from its file size.
+    if (++pushed_ > max_values_)
+      bad("at most " + std::to_string(max_values_) + " values for a pickle of this size", "more (a pickle bomb?)");
+    if (v->kind == Kind::List || v->kind == Kind::Dict || v->kind == Kind::Set || v->kind == Kind::Tuple ||
+        v->kind == Kind::Object)
+      containers_.push_back(v);
+    stack_.push_back(std::move(v));
+  }
+
+ public:
+  ~Unpickler() {
+    if (done_) return;
+    // A hostile pickle may have made a list that contains itself (APPEND through the memo); emptying
+    // every container it made frees them instead of leaking the cycle.
+    for (auto& w : containers_)
+      if (auto v = w.lock()) {
+        v->items.clear();
+        v->entries.clear();
+        v->args.reset();
+        v->state.reset();
+      }
+  }
+
+ private:
 
   [[noreturn]] void bad(const std::string& expected, const std::string& got) {
     fail("pickle", expected, got + " at byte " + std::to_string(p_ - begin_), {source_});
@@ -92,6 +138,19 @@ class Unpickler {
     if (it == memo_.end()) bad("a memo entry " + std::to_string(k), "none");
     return it->second;
   }
+  int64_t parse_int(const std::string& l) {
+    errno = 0;
+    char* end = nullptr;
+    const long long v = std::strtoll(l.c_str(), &end, 10);
+    if (l.empty() || end != l.c_str() + l.size() || errno == ERANGE) bad("a decimal int (INT/LONG opcode) within 64 bits", "'" + l.substr(0, 40) + "'");
+    return v;
+  }
+  double parse_float(const std::string& l) {
+    char* end = nullptr;
+    const double v = std::strtod(l.c_str(), &end);
+    if (l.empty() || end != l.c_str() + l.size()) bad("a decimal float (FLOAT opcode)", "'" + l.substr(0, 40) + "'");
+    return v;
+  }
   static ValuePtr long_from_bytes(const std::string& b) {
     if (b.size() <= 8) {
       uint64_t v = 0;
@@ -113,16 +172,22 @@ class Unpickler {
       dict = target->state;
     }
     if (dict->kind != Kind::Dict) bad("a dict for SETITEM(S)", target->type_name());
+    auto found = dict_index_.find(dict.get());
+    if (found == dict_index_.end()) {
+      found = dict_index_.emplace(dict.get(), DictIndex{dict, {}}).first;
+      for (size_t e = 0; e < dict->entries.size(); ++e)
+        if (dict->entries[e].first->kind == Kind::Str) found->second.at.emplace(dict->entries[e].first->s, e);
+    }
+    auto& index = found->second.at;
     for (size_t k = 0; k < kv.size(); k += 2) {
-      bool replaced = false;
-      if (kv[k]->kind == Kind::Str)
-        for (auto& e : dict->entries)
-          if (e.first->kind == Kind::Str && e.first->s == kv[k]->s) {
-            e.second = kv[k + 1];
-            replaced = true;
-            break;
-          }
-      if (!replaced) dict->entries.emplace_back(kv[k], kv[k + 1]);
+      if (kv[k]->kind == Kind::Str) {
+        auto [it, inserted] = index.emplace(kv[k]->s, dict->entries.size());
+        if (!inserted) {
+          dict->entries[it->second].second = kv[k + 1];
+          continue;
+        }
+      }
+      dict->entries.emplace_back(kv[k], kv[k + 1]);
     }
   }
 
@@ -157,16 +222,25 @@ class Unpickler {
     auto size = as_int_list(a[2], "tensor size");
     auto stride = as_int_list(a[3], "tensor stride");
     if (size.size() != stride.size()) bad("size and stride of equal rank", std::to_string(size.size()) + " vs " + std::to_string(stride.size()));
+    // Checked: a hostile size/stride must not overflow into a small "last element".
     int64_t last = offset;
-    bool empty = false;
+    bool empty = false, overflow = false;
     for (size_t k = 0; k < size.size(); ++k) {
       if (size[k] < 0 || stride[k] < 0) bad("non-negative sizes and strides", "a negative one");
       if (size[k] == 0) empty = true;
-      last += (size[k] - 1) * stride[k];
+      else {
+        int64_t reach = 0;
+        overflow = overflow || __builtin_mul_overflow(size[k] - 1, stride[k], &reach) || __builtin_add_overflow(last, reach, &last);
+      }
     }
-    if (!empty && (offset < 0 || last >= st.numel()))
+    if (!empty && (offset < 0 || overflow || last >= st.numel()))
       bad("a tensor view inside its storage of " + std::to_string(st.numel()) + " elements",
-          "one reaching element " + std::to_string(last));
+          overflow ? std::string("sizes and strides overflowing 64 bits") : "one reaching element " + std::to_string(last));
+    if (empty) {
+      int64_t n = 1;
+      for (auto d : size)
+        if (__builtin_mul_overflow(n, d, &n)) bad("a tensor size whose element count fits 64 bits", "an overflowing one");
+    }
     if (empty) return Value::from_tensor(at::empty(size, st.options()));
     return Value::from_tensor(st.as_strided(size, stride, offset));
   }
@@ -239,7 +313,12 @@ class Unpickler {
     }
     if (m == "torch._tensor" && n == "_rebuild_from_type_v2") {
       if (a.size() < 3) bad("_rebuild_from_type_v2(func, type, args, state)", std::to_string(a.size()) + " args");
-      return call(a[0], a[2]);
+      // torch.save nests it once (a Parameter subclass); a pickle can make it refer to itself forever.
+      if (call_depth_ >= 8) bad("_rebuild_from_type_v2 nested at most 8 deep", "deeper (self-referencing arguments?)");
+      ++call_depth_;
+      auto v = call(a[0], a[2]);
+      --call_depth_;
+      return v;
     }
     if (m == "_codecs" && n == "encode") return latin1_bytes(a);  // how protocol 2 pickles bytes
     if (m == "torch" && n == "Size") return a.empty() ? Value::tuple({}) : Value::tuple(a[0]->items);
@@ -265,67 +344,67 @@ class Unpickler {
     switch (op) {
       case 0x80: read_byte(); break;          // PROTO
       case 0x95: read_uint(8); break;          // FRAME
-      case '}': stack_.push_back(Value::dict()); break;
-      case ']': stack_.push_back(Value::list({})); break;
-      case ')': stack_.push_back(Value::tuple({})); break;
-      case 0x8f: { auto s = Value::list({}); s->kind = Kind::Set; stack_.push_back(s); break; }
+      case '}': push(Value::dict()); break;
+      case ']': push(Value::list({})); break;
+      case ')': push(Value::tuple({})); break;
+      case 0x8f: { auto s = Value::list({}); s->kind = Kind::Set; push(s); break; }
       case '(': marks_.push_back(stack_.size()); break;
       case 'q': memo_[read_uint(1)] = top(); break;
       case 'r': memo_[read_uint(4)] = top(); break;
       case 0x94: memo_[memo_.size()] = top(); break;  // MEMOIZE
-      case 'h': stack_.push_back(memo_get(read_uint(1))); break;
-      case 'j': stack_.push_back(memo_get(read_uint(4))); break;
-      case 'X': stack_.push_back(Value::str(read_bytes(read_uint(4)))); break;
-      case 0x8c: stack_.push_back(Value::str(read_bytes(read_uint(1)))); break;
-      case 0x8d: stack_.push_back(Value::str(read_bytes(read_uint(8)))); break;
-      case 'T': stack_.push_back(Value::str(read_bytes(read_uint(4)))); break;
-      case 'U': stack_.push_back(Value::str(read_bytes(read_uint(1)))); break;
-      case 'B': stack_.push_back(Value::bytes(read_bytes(read_uint(4)))); break;
-      case 'C': stack_.push_back(Value::bytes(read_bytes(read_uint(1)))); break;
-      case 0x8e: case 0x96: stack_.push_back(Value::bytes(read_bytes(read_uint(8)))); break;
-      case 'V': stack_.push_back(Value::str(read_line())); break;
+      case 'h': push(memo_get(read_uint(1))); break;
+      case 'j': push(memo_get(read_uint(4))); break;
+      case 'X': push(Value::str(read_bytes(read_uint(4)))); break;
+      case 0x8c: push(Value::str(read_bytes(read_uint(1)))); break;
+      case 0x8d: push(Value::str(read_bytes(read_uint(8)))); break;
+      case 'T': push(Value::str(read_bytes(read_uint(4)))); break;
+      case 'U': push(Value::str(read_bytes(read_uint(1)))); break;
+      case 'B': push(Value::bytes(read_bytes(read_uint(4)))); break;
+      case 'C': push(Value::bytes(read_bytes(read_uint(1)))); break;
+      case 0x8e: case 0x96: push(Value::bytes(read_bytes(read_uint(8)))); break;
+      case 'V': push(Value::str(read_line())); break;
       case 'S': {
         auto l = read_line();
         if (l.size() >= 2 && (l[0] == '\'' || l[0] == '"')) l = l.substr(1, l.size() - 2);
-        stack_.push_back(Value::str(l));
+        push(Value::str(l));
         break;
       }
       case 'c': {
         auto mod = read_line();
         auto nm = read_line();
-        stack_.push_back(Value::global(mod, nm));
+        push(Value::global(mod, nm));
         break;
       }
       case 0x93: {  // STACK_GLOBAL
         auto nm = pop();
         auto mod = pop();
         if (mod->kind != Kind::Str || nm->kind != Kind::Str) bad("module and name strings", "other values");
-        stack_.push_back(Value::global(mod->s, nm->s));
+        push(Value::global(mod->s, nm->s));
         break;
       }
       case 'Q': {
         auto pid = pop();
         if (!pl_) bad("no persistent ids in this pickle", "BINPERSID");
-        stack_.push_back(pl_(pid));
+        push(pl_(pid));
         break;
       }
       case 'P': {
         auto pid = Value::str(read_line());
         if (!pl_) bad("no persistent ids in this pickle", "PERSID");
-        stack_.push_back(pl_(pid));
+        push(pl_(pid));
         break;
       }
-      case 'J': stack_.push_back(Value::integer(static_cast<int32_t>(read_uint(4)))); break;
-      case 'K': stack_.push_back(Value::integer(static_cast<int64_t>(read_uint(1)))); break;
-      case 'M': stack_.push_back(Value::integer(static_cast<int64_t>(read_uint(2)))); break;
-      case 0x8a: stack_.push_back(long_from_bytes(read_bytes(read_uint(1)))); break;
-      case 0x8b: stack_.push_back(long_from_bytes(read_bytes(read_uint(4)))); break;
+      case 'J': push(Value::integer(static_cast<int32_t>(read_uint(4)))); break;
+      case 'K': push(Value::integer(static_cast<int64_t>(read_uint(1)))); break;
+      case 'M': push(Value::integer(static_cast<int64_t>(read_uint(2)))); break;
+      case 0x8a: push(long_from_bytes(read_bytes(read_uint(1)))); break;
+      case 0x8b: push(long_from_bytes(read_bytes(read_uint(4)))); break;
       case 'I': case 'L': {
         auto l = read_line();
         if (!l.empty() && l.back() == 'L') l.pop_back();
-        if (l == "00") stack_.push_back(Value::boolean(false));
-        else if (l == "01") stack_.push_back(Value::boolean(true));
-        else stack_.push_back(Value::integer(std::stoll(l)));
+        if (l == "00") push(Value::boolean(false));
+        else if (l == "01") push(Value::boolean(true));
+        else push(Value::integer(parse_int(l)));
         break;
       }
       case 'G': {
@@ -335,33 +414,33 @@ class Unpickler {
         p_ += 8;
         double d;
         std::memcpy(&d, &bits, 8);
-        stack_.push_back(Value::floating(d));
+        push(Value::floating(d));
         break;
       }
-      case 'F': stack_.push_back(Value::floating(std::stod(read_line()))); break;
-      case 'N': stack_.push_back(Value::none()); break;
-      case 0x88: stack_.push_back(Value::boolean(true)); break;
-      case 0x89: stack_.push_back(Value::boolean(false)); break;
-      case 't': stack_.push_back(Value::tuple(pop_to_mark())); break;
-      case 0x85: { auto a = pop(); stack_.push_back(Value::tuple({a})); break; }
-      case 0x86: { auto b = pop(); auto a = pop(); stack_.push_back(Value::tuple({a, b})); break; }
-      case 0x87: { auto c = pop(); auto b = pop(); auto a = pop(); stack_.push_back(Value::tuple({a, b, c})); break; }
-      case 'l': stack_.push_back(Value::list(pop_to_mark())); break;
+      case 'F': push(Value::floating(parse_float(read_line()))); break;
+      case 'N': push(Value::none()); break;
+      case 0x88: push(Value::boolean(true)); break;
+      case 0x89: push(Value::boolean(false)); break;
+      case 't': push(Value::tuple(pop_to_mark())); break;
+      case 0x85: { auto a = pop(); push(Value::tuple({a})); break; }
+      case 0x86: { auto b = pop(); auto a = pop(); push(Value::tuple({a, b})); break; }
+      case 0x87: { auto c = pop(); auto b = pop(); auto a = pop(); push(Value::tuple({a, b, c})); break; }
+      case 'l': push(Value::list(pop_to_mark())); break;
       case 'd': {
         auto kv = pop_to_mark();
         auto d = Value::dict();
         set_items(d, kv);
-        stack_.push_back(d);
+        push(d);
         break;
       }
       case 'a': { std::vector<ValuePtr> v{pop()}; append_items(top(), v); break; }
       case 'e': case 0x90: { auto v = pop_to_mark(); append_items(top(), v); break; }
       case 's': { auto v = pop(); auto k = pop(); std::vector<ValuePtr> kv{k, v}; set_items(top(), kv); break; }
       case 'u': { auto kv = pop_to_mark(); set_items(top(), kv); break; }
-      case 0x91: { auto s = Value::list(pop_to_mark()); s->kind = Kind::Set; stack_.push_back(s); break; }
-      case 'R': { auto args = pop(); auto fn = pop(); stack_.push_back(call(fn, args)); break; }
-      case 0x81: { auto args = pop(); auto cls = pop(); stack_.push_back(call(cls, args)); break; }
-      case 0x92: { pop(); auto args = pop(); auto cls = pop(); stack_.push_back(call(cls, args)); break; }
+      case 0x91: { auto s = Value::list(pop_to_mark()); s->kind = Kind::Set; push(s); break; }
+      case 'R': { auto args = pop(); auto fn = pop(); push(call(fn, args)); break; }
+      case 0x81: { auto args = pop(); auto cls = pop(); push(call(cls, args)); break; }
+      case 0x92: { pop(); auto args = pop(); auto cls = pop(); push(call(cls, args)); break; }
       case 'b': {  // BUILD: keep the state; for OrderedDict it is {'_metadata': ...}, which we do not need
         auto st = pop();
         top()->state = st;
@@ -369,7 +448,7 @@ class Unpickler {
       }
       case '0': pop(); break;
       case '1': pop_to_mark(); break;
-      case '2': stack_.push_back(top()); break;
+      case '2': push(top()); break;
       default: {
         char buf[8];
         std::snprintf(buf, sizeof buf, "0x%02x", op);
@@ -379,10 +458,60 @@ class Unpickler {
   }
 };
 
+// Every value reachable from `root` at most kMaxPickleDepth deep and on no cycle (a list appended to
+// itself through the memo). Iterative, with each node's depth memoised, so shared subtrees cost once.
+void check_shape(const ValuePtr& root, const std::string& source) {
+  std::unordered_map<const Value*, size_t> depth;  // absent: unseen; 0: on the current path
+  struct Frame {
+    const Value* v;
+    std::vector<const Value*> kids;
+    size_t next = 0, deepest = 0;
+  };
+  auto kids_of = [](const Value* v) {
+    std::vector<const Value*> k;
+    for (const auto& c : v->items) k.push_back(c.get());
+    for (const auto& [a, b] : v->entries) {
+      k.push_back(a.get());
+      k.push_back(b.get());
+    }
+    k.push_back(v->args.get());
+    k.push_back(v->state.get());
+    return k;
+  };
+  std::vector<Frame> path;
+  path.push_back({root.get(), kids_of(root.get())});
+  depth[root.get()] = 0;
+  while (!path.empty()) {
+    Frame& f = path.back();
+    if (f.next == f.kids.size()) {
+      depth[f.v] = f.deepest + 1;
+      const size_t d = f.deepest + 1;
+      path.pop_back();
+      if (!path.empty()) path.back().deepest = std::max(path.back().deepest, d);
+      continue;
+    }
+    const Value* c = f.kids[f.next++];
+    if (!c) continue;
+    auto it = depth.find(c);
+    if (it != depth.end()) {
+      if (it->second == 0) fail("pickle", "an object graph without cycles", "a value that contains itself", {source});
+      if (path.size() + it->second > kMaxPickleDepth)
+        fail("pickle", "values nested at most " + std::to_string(kMaxPickleDepth) + " deep", "deeper nesting", {source});
+      f.deepest = std::max(f.deepest, it->second);
+      continue;
+    }
+    if (path.size() >= kMaxPickleDepth)
+      fail("pickle", "values nested at most " + std::to_string(kMaxPickleDepth) + " deep", "deeper nesting", {source});
+    depth[c] = 0;
+    path.push_back({c, kids_of(c)});
+  }
+}
+
 }  // namespace
 
-ValuePtr unpickle(const char* data, size_t size, const PersistentLoad& pl, const std::string& source, size_t* consumed) {
-  Unpickler u(data, size, pl, source);
+ValuePtr unpickle(const char* data, size_t size, const PersistentLoad& pl, const std::string& source, size_t* consumed,
+                  size_t max_values) {
+  Unpickler u(data, size, pl, source, max_values);
   return u.run(consumed);
 }
 }  // namespace avtune::py

@@ -11,9 +11,13 @@ extern "C" {
 }
 
 #include <cmath>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
 
 #include "avtune/util/error.h"
+#include "avtune/util/progress.h"
 
 namespace avtune {
 
@@ -23,6 +27,40 @@ std::string av_err(int code) {
   av_strerror(code, buf, sizeof buf);
   return buf;
 }
+
+// FFmpeg's own messages ("Invalid NAL unit size", "moov atom not found") go through avtune's
+// warning lines, naming the file being read, instead of leaking to stderr bare; below warning level
+// they are dropped. The file is the one this thread is reading (decoding runs on the caller's thread).
+thread_local const std::string* tl_reading = nullptr;
+
+void ffmpeg_log(void* avcl, int level, const char* fmt, va_list vl) {
+  if (level > AV_LOG_WARNING) return;
+  char line[1024];
+  int print_prefix = 1;
+  av_log_format_line(avcl, level, fmt, vl, line, sizeof line, &print_prefix);
+  size_t n = std::strlen(line);
+  while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+  if (n == 0) return;
+  end_progress_line();
+  std::fprintf(stderr, "avtune: warning: FFmpeg: %s (%s)\n", line, tl_reading ? tl_reading->c_str() : "?");
+}
+
+struct ReadingScope {
+  explicit ReadingScope(const std::string& path) {
+    static std::once_flag once;
+    std::call_once(once, [] {
+      av_log_set_level(AV_LOG_WARNING);
+      av_log_set_callback(ffmpeg_log);
+    });
+    tl_reading = &path;
+  }
+  ~ReadingScope() { tl_reading = nullptr; }
+};
+}  // namespace
+
+namespace {
+constexpr double kMaxVideoSeconds = 24 * 3600.0;   // docs/reliability.md
+constexpr double kMaxMissingVideoSeconds = 2.0;    // video ending this long before the clip: truncated
 }  // namespace
 
 struct VideoReader::Impl {
@@ -42,7 +80,7 @@ std::vector<double> centre_of_seconds(double duration_s) {
 }
 
 VideoReader::VideoReader(const std::string& path) : impl_(std::make_unique<Impl>()), path_(path) {
-  av_log_set_level(AV_LOG_ERROR);
+  ReadingScope reading(path_);
   int rc = avformat_open_input(&impl_->fmt, path.c_str(), nullptr, nullptr);
   if (rc < 0) fail("video", "a readable video file", av_err(rc), {path});
   rc = avformat_find_stream_info(impl_->fmt, nullptr);
@@ -56,6 +94,10 @@ VideoReader::VideoReader(const std::string& path) : impl_(std::make_unique<Impl>
     const AVStream* st = impl_->fmt->streams[s];
     if (st->duration > 0) info_.duration_s = std::max(info_.duration_s, st->duration * av_q2d(st->time_base));
   }
+  // A header may claim any duration; frame sampling makes one timestamp per second of it.
+  if (!(info_.duration_s <= kMaxVideoSeconds))
+    fail("video", "a duration under " + std::to_string(static_cast<long>(kMaxVideoSeconds)) + " s",
+         std::to_string(info_.duration_s) + " s in its header", {path});
   if (info_.has_video) {
     const AVStream* st = impl_->fmt->streams[impl_->video_stream];
     info_.width = st->codecpar->width;
@@ -136,6 +178,7 @@ void decode_stream(AVFormatContext* fmt, int stream, CodecCtx& c, const std::str
 }  // namespace
 
 torch::Tensor VideoReader::read_audio(int sample_rate) {
+  ReadingScope reading(path_);
   if (!info_.has_audio) fail("video", "an audio stream", "none", {path_});
   AVStream* st = impl_->fmt->streams[impl_->audio_stream];
   CodecCtx c;
@@ -183,6 +226,7 @@ torch::Tensor VideoReader::read_audio(int sample_rate) {
 }
 
 std::vector<torch::Tensor> VideoReader::read_frames_at(const std::vector<double>& times) {
+  ReadingScope reading(path_);
   if (!info_.has_video) fail("video", "a video stream", "none", {path_});
   std::vector<torch::Tensor> frames(times.size());
   if (times.empty()) return frames;
@@ -230,7 +274,12 @@ std::vector<torch::Tensor> VideoReader::read_frames_at(const std::vector<double>
     throw;
   }
   sws_freeContext(sws);
-  for (size_t k = next; k < times.size(); ++k) {  // times past the last frame get the last frame
+  // Times past the last frame get the last frame (an audio track may outlast the video by a little);
+  // frames missing for longer mean a cut or corrupt file, which must not pass as a padded clip.
+  if (next < times.size() && prev.defined() && times.back() - prev_t > kMaxMissingVideoSeconds)
+    fail("video", "frames up to " + std::to_string(times.back()) + " s as the file's duration says",
+         "the last decodable one at " + std::to_string(prev_t) + " s (truncated or corrupt file)", {path_});
+  for (size_t k = next; k < times.size(); ++k) {
     if (!prev.defined()) fail("video", "decodable video frames", "none", {path_});
     frames[k] = prev;
   }

@@ -2,14 +2,28 @@
 
 #include <fmt/format.h>
 
+#include <map>
 #include <set>
 
+#include "avtune/run/dataset_presets.h"
 #include "avtune/util/error.h"
 #include "avtune/util/json_fields.h"
+#include "avtune/util/value_range.h"
 
 namespace avtune {
 
 using nlohmann::json;
+
+std::string setting_problem(const std::string& section, const std::string& key, const json& v) {
+  static const std::map<std::string, ValueRange> kRanges = {
+      {"data.frames", {1, kNoLimit}},      {"data.image_size", {1, kNoLimit}}, {"data.audio_frames", {1, kNoLimit}},
+      {"data.mel_bins", {1, kNoLimit}},    {"data.fbank_std", {0, kNoLimit, true}},
+      {"model.depth", {1, kNoLimit}},      {"model.width", {0, kNoLimit, true}}, {"model.abri_alpha", {0, 1}},
+      {"model.bn_reset_threshold", {0, kNoLimit}}, {"model.classes", {0, kNoLimit}},
+  };
+  auto it = kRanges.find(section + "." + key);
+  return it == kRanges.end() ? range_problem(v, {-kNoLimit, kNoLimit}) : range_problem(v, it->second);
+}
 
 namespace {
 
@@ -17,11 +31,14 @@ template <typename S>
 S settings_from_json(const json& j, const std::string& section, const std::string& source) {
   S s;
   if (j.is_null()) return s;
-  if (!j.is_object()) fail("config", "the " + section + " section to be a JSON object", j.dump(), {source});
+  if (!j.is_object()) fail("config", "the " + section + " section to be a JSON object", json_excerpt(j), {source});
   std::set<std::string> known;
   for_each_field(s, [&](const char* key, const char*, const char*, auto& member) {
     known.insert(key);
-    if (j.contains(key)) read_json_field(j.at(key), member, key, source);
+    if (!j.contains(key)) return;
+    read_json_field(j.at(key), member, key, source);
+    if (auto p = setting_problem(section, key, j.at(key)); !p.empty())
+      fail("config", "'" + std::string(key) + "' to be " + p, json_excerpt(j.at(key)), {source});
   });
   for (auto it = j.begin(); it != j.end(); ++it)
     if (!known.count(it.key())) {
@@ -53,7 +70,19 @@ std::vector<FieldInfo> fields_of() {
 }  // namespace
 
 DataSettings data_settings_from_json(const json& j, const std::string& source) {
-  return settings_from_json<DataSettings>(j, "data", source);
+  // A preset's keys first; those the section gives win.
+  json merged = j;
+  if (j.is_object() && j.contains("preset") && j["preset"].is_string() && !j["preset"].get<std::string>().empty()) {
+    merged = dataset_preset(j["preset"].get<std::string>());
+    merged.update(j);
+  }
+  DataSettings d = settings_from_json<DataSettings>(merged, "data", source);
+  // Numbers someone wrote down are used as they are (older configs, flags, the study's sections).
+  if (j.is_object() && !j.contains("fbank_stats") && (j.contains("fbank_mean") || j.contains("fbank_std")))
+    d.fbank_stats = "given";
+  if (d.fbank_stats != "train" && d.fbank_stats != "given" && d.fbank_stats != "measured")
+    fail("config", "'fbank_stats' to be train|given|measured", "'" + d.fbank_stats + "'", {source});
+  return d;
 }
 ModelSettings model_settings_from_json(const json& j, const std::string& source) {
   return settings_from_json<ModelSettings>(j, "model", source);

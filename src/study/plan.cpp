@@ -2,9 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <set>
 
 #include "avtune/util/error.h"
+#include "avtune/util/json_excerpt.h"
 
 namespace avtune {
 
@@ -87,6 +89,8 @@ void visit(StudyPlan& p, F&& f) {
   f("quick", p.quick);
   f("seeds", p.seeds);
   f("cross_seeds", p.cross_seeds);
+  f("max_seeds", p.max_seeds);
+  f("min_effect", p.min_effect);
   f("data", p.data);
   f("width", p.width);
   f("batch", p.batch);
@@ -149,7 +153,7 @@ json enc(const T& v) {
 
 // ---- reading
 [[noreturn]] void bad(const std::string& key, const std::string& expected, const json& got) {
-  fail("plan", fmt::format("\"{}\" as {}", key, expected), got.dump());
+  fail("plan", fmt::format("\"{}\" as {}", key, expected), json_excerpt(got));
 }
 void dec(const json& j, const std::string& key, json& v) { v = j; }
 void dec(const json& j, const std::string& key, std::string& v) {
@@ -259,11 +263,14 @@ StudyPlan make_plan(bool quick) {
   return p;
 }
 
-void set_seeds(StudyPlan& p, int seeds, int cross_seeds) {
+void set_seeds(StudyPlan& p, int seeds, int cross_seeds, int max_seeds) {
   if (seeds < 1) fail("reproduce", "--seeds >= 1", std::to_string(seeds));
   if (cross_seeds < 0) fail("reproduce", "--cross-seeds >= 0", std::to_string(cross_seeds));
+  if (max_seeds < 0) fail("reproduce", "--max-seeds >= 0", std::to_string(max_seeds));
   p.seeds = seeds;
   p.cross_seeds = cross_seeds > 0 ? cross_seeds : p.quick ? seeds : seeds + 2;
+  // The default keeps the default study within 20 minutes on a 2-core machine (docs/reproduce.md, "Seeds").
+  p.max_seeds = max_seeds > 0 ? max_seeds : std::max(p.seeds, p.cross_seeds) + (p.quick ? 1 : 2);
 }
 
 json to_json(const StudyPlan& p) { return enc(p); }

@@ -1,14 +1,31 @@
 #include "avtune/train/train_config.h"
 
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "avtune/util/error.h"
 #include "avtune/util/json_fields.h"
+#include "avtune/util/value_range.h"
 
 namespace avtune {
 
 using nlohmann::json;
+
+std::string train_setting_problem(const std::string& key, const json& v) {
+  static const std::map<std::string, ValueRange> kRanges = {
+      {"epochs", {1, kNoLimit}},          {"batch_size", {1, kNoLimit}},     {"lr", {0, kNoLimit}},
+      {"momentum", {0, 1}},               {"beta1", {0, 1, false, true}},    {"beta2", {0, 1, false, true}},
+      {"eps", {0, kNoLimit, true}},       {"weight_decay", {0, kNoLimit}},   {"grad_clip", {0, kNoLimit}},
+      {"step_size", {1, kNoLimit}},       {"milestones", {0, kNoLimit}},     {"gamma", {0, kNoLimit, true}},
+      {"min_lr", {0, kNoLimit}},          {"warmup_epochs", {0, kNoLimit}},  {"workers", {0, kNoLimit}},
+      {"eval_every", {0, kNoLimit}},      {"balance_alpha", {0, kNoLimit}},  {"balance_start", {0, kNoLimit}},
+      {"balance_end", {0, kNoLimit}},     {"opm_q_base", {0, 1}},            {"opm_p_exe", {0, 1}},
+      {"dist_timeout", {0, kNoLimit, true}}, {"world_size", {1, kNoLimit}},
+  };
+  auto it = kRanges.find(key);
+  return it == kRanges.end() ? range_problem(v, {-kNoLimit, kNoLimit}) : range_problem(v, it->second);
+}
 
 json to_json(const TrainConfig& c) {
   json j;
@@ -26,12 +43,14 @@ TrainConfig apply_json(TrainConfig c, const json& j, const std::string& source) 
     if (!j.contains(key)) return;
     seen.insert(key);
     read_json_field(j.at(key), member, key, source);
+    if (auto p = train_setting_problem(key, j.at(key)); !p.empty())
+      fail("train-config", "'" + std::string(key) + "' to be " + p, json_excerpt(j.at(key)), {source});
   });
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
     const json& v = it.value();
     if (k == "model" || k == "data") {
-      if (!v.is_object()) fail("train-config", "'" + k + "' as an object", v.dump(), {source});
+      if (!v.is_object()) fail("train-config", "'" + k + "' as an object", json_excerpt(v), {source});
       auto& dst = k == "model" ? c.model : c.data;
       for (auto e = v.begin(); e != v.end(); ++e) dst[e.key()] = e.value();  // merge, so overrides add keys
     } else if (!seen.count(k)) {
@@ -53,7 +72,7 @@ TrainConfig load_train_config(const std::string& path) {
   json j;
   try {
     j = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, and out_of_range for a number too large (found by fuzz_config)
     fail("train-config", "valid JSON", e.what(), {path});
   }
   return train_config_from_json(j, path);

@@ -37,14 +37,25 @@ void AtomicFile::commit() {
   out_.flush();
   if (!out_) fail("atomic-write", "all bytes written", "a stream error", {temp_});
   out_.close();
+  if (out_.fail()) fail("atomic-write", "all bytes written", "an error closing the file", {temp_});
+  // Some file systems (NFS, a full disk with delayed allocation) report a failed write only here.
   int fd = ::open(temp_.c_str(), O_RDONLY);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    const int err = errno;
+    if (fd >= 0) ::close(fd);
+    fail("atomic-write", "all bytes on disk (fsync)", std::strerror(err), {temp_});
   }
+  ::close(fd);
   if (std::rename(temp_.c_str(), final_.c_str()) != 0)
     fail("atomic-write", "rename onto " + final_, std::strerror(errno), {temp_});
   committed_ = true;
+  // The rename is durable once the directory is synced; a failure here loses no data already renamed.
+  auto parent = std::filesystem::path(final_).parent_path();
+  int dfd = ::open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
 }
 
 void write_file_atomic(const std::string& path, const std::string& contents) {

@@ -32,6 +32,12 @@ struct Value {
   std::string module, name;                              // Global; an Object's class
   ValuePtr args, state;                                  // Object: constructor arguments and BUILD state
 
+  Value() = default;
+  Value(const Value&) = default;
+  Value& operator=(const Value&) = default;
+  // Iterative: a hostile pickle nesting 10^6 lists must not overflow the stack on teardown.
+  ~Value();
+
   static ValuePtr none();
   static ValuePtr boolean(bool v);
   static ValuePtr integer(int64_t v);
@@ -54,10 +60,17 @@ struct Value {
 // Called for BINPERSID/PERSID with the persistent id; returns the object it stands for.
 using PersistentLoad = std::function<ValuePtr(const ValuePtr& pid)>;
 
+// Limits on what one pickle may build (docs/reliability.md). torch.save cannot write nesting deeper
+// than Python's default recursion limit (1000), so deeper input is hostile or broken.
+constexpr size_t kMaxPickleDepth = 1000;
+
 // Unpickles one pickle from data[0, size). `source` names the file in error messages.
-// If `consumed` is given, it receives the offset just past the STOP opcode.
+// If `consumed` is given, it receives the offset just past the STOP opcode. `max_values` caps the
+// values the pickle may create (0: one per input byte, which one-byte opcodes cannot exceed); callers
+// pass a bound from the file on disk when `data` was decompressed. The result is checked to be
+// acyclic and at most kMaxPickleDepth deep, so recursive walkers of it are safe.
 ValuePtr unpickle(const char* data, size_t size, const PersistentLoad& persistent_load, const std::string& source,
-                  size_t* consumed = nullptr);
+                  size_t* consumed = nullptr, size_t max_values = 0);
 
 // Tensors become persistent storage references ('storage', torch.<T>Storage, key, 'cpu', numel) as torch.save
 // writes them; tensors sharing a storage share its key. storages[k] holds the bytes for key std::to_string(k).

@@ -14,6 +14,7 @@ namespace avtune {
 
 // What the data section describes: where a data set lives and how clips become model input.
 struct DataSettings {
+  std::string preset;  // a data set of the field: defaults for the keys below (run/dataset_presets.h)
   std::string root;
   std::string format = "ks";
   std::string train_split = "train";
@@ -25,6 +26,10 @@ struct DataSettings {
   int64_t mel_bins = 128;
   double fbank_mean = kKineticsSoundsFbankMean;
   double fbank_std = kKineticsSoundsFbankStd;
+  // train: a run measures its training split's fbank statistics at the start (cached) and records
+  // them here as "measured"; given/measured: fbank_mean/fbank_std are used as they are. A section
+  // that names fbank_mean or fbank_std without this key is "given" (flags, older configs, the study).
+  std::string fbank_stats = "train";
   std::string mask_file;
   bool skip_bad = false;
 };
@@ -44,6 +49,7 @@ struct ModelSettings {
   double bn_reset_threshold = 1e-6;
   bool freeze_encoder = false;
   int64_t classes = 0;  // filled in by the run from its data set (0 = not yet known)
+  std::vector<std::string> class_names;  // the data set's, in label order (set by the run; predict reads them)
 };
 
 // One field of a section, for generated flags and documentation.
@@ -58,6 +64,8 @@ struct FieldInfo {
 // help and (through the struct) defaults are declared.
 template <typename F>
 void for_each_field(DataSettings& d, F&& f) {
+  f("preset", "--preset", "data set preset ks|cremad|esc50: its format, splits and normalisation (docs/datasets.md)",
+    d.preset);
   f("root", "--data", "data set root", d.root);
   f("format", "--format", "layout of the data set: ks|csv|esc50|image-folder", d.format);
   f("train_split", "--train-split", "training split", d.train_split);
@@ -71,6 +79,10 @@ void for_each_field(DataSettings& d, F&& f) {
   f("mel_bins", "--mel-bins", "mel bins", d.mel_bins);
   f("fbank_mean", "--fbank-mean", "fbank normalisation mean; the default is Kinetics-Sounds'", d.fbank_mean);
   f("fbank_std", "--fbank-std", "fbank normalisation std; the default is Kinetics-Sounds'", d.fbank_std);
+  f("fbank_stats", "--fbank-stats",
+    "fbank normalisation: train = measure the training split at the start of a run (cached, recorded in config.json), "
+    "given = --fbank-mean/--fbank-std (implied when either is given)",
+    d.fbank_stats);
   f("mask_file", "--mask-file", "Fusion Tuning: per-sample patch-mask ratios (`avtune fust masks`) for training",
     d.mask_file);
   f("skip_bad", "--skip-bad", "skip samples that fail to load (counted each epoch) instead of stopping", d.skip_bad);
@@ -93,12 +105,16 @@ void for_each_field(ModelSettings& m, F&& f) {
     m.bn_reset_threshold);
   f("freeze_encoder", "", "linear probe: the encoder frozen, only the classifier trains", m.freeze_encoder);
   f("classes", "", "number of classes (set by the run from its data set)", m.classes);
+  f("class_names", "", "class names in label order (set by the run from its data set)", m.class_names);
 }
 
 // JSON -> settings: keys absent keep their default; an unknown key or a value of the wrong type throws
 // avtune::Error naming the key and `source` (a file, or "command line").
 DataSettings data_settings_from_json(const nlohmann::json& j, const std::string& source = "config");
 ModelSettings model_settings_from_json(const nlohmann::json& j, const std::string& source = "config");
+// What a field's value must be: "" when `v` is allowed for `key` of the section ("data" or "model"),
+// else what is expected. Checked for config files and flags alike.
+std::string setting_problem(const std::string& section, const std::string& key, const nlohmann::json& v);
 nlohmann::json to_json(const DataSettings& d);
 nlohmann::json to_json(const ModelSettings& m);
 

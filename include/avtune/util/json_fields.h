@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "avtune/util/error.h"
+#include "avtune/util/json_excerpt.h"
 
 namespace avtune {
 
@@ -18,6 +19,7 @@ template <typename T>
 std::string json_field_type() {
   if constexpr (std::is_same_v<T, bool>) return "true or false";
   else if constexpr (std::is_same_v<T, std::vector<int64_t>>) return "a list of integers";
+  else if constexpr (std::is_same_v<T, std::vector<std::string>>) return "a list of strings";
   else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>) return "a non-negative integer";
   else if constexpr (std::is_integral_v<T>) return "an integer";
   else if constexpr (std::is_floating_point_v<T>) return "a number";
@@ -33,12 +35,16 @@ void read_json_field(const nlohmann::json& v, T& out, const std::string& key, co
     ok = v.is_array();
     if (ok)
       for (const auto& e : v) ok = ok && e.is_number_integer();
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    ok = v.is_array();
+    if (ok)
+      for (const auto& e : v) ok = ok && e.is_string();
   } else if constexpr (std::is_integral_v<T> && std::is_unsigned_v<T>)
     ok = v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0);
   else if constexpr (std::is_integral_v<T>) ok = v.is_number_integer();
   else if constexpr (std::is_floating_point_v<T>) ok = v.is_number();
   else ok = v.is_string();
-  if (!ok) fail("config", fmt::format("'{}' to be {}", key, json_field_type<T>()), v.dump(), {source});
+  if (!ok) fail("config", fmt::format("'{}' to be {}", key, json_field_type<T>()), json_excerpt(v), {source});
   out = v.get<T>();
 }
 
@@ -46,7 +52,8 @@ void read_json_field(const nlohmann::json& v, T& out, const std::string& key, co
 template <typename T>
 std::string json_field_text(const T& v) {
   if constexpr (std::is_same_v<T, bool>) return v ? "true" : "false";
-  else if constexpr (std::is_same_v<T, std::vector<int64_t>>) return fmt::format("{}", fmt::join(v, ","));
+  else if constexpr (std::is_same_v<T, std::vector<int64_t>> || std::is_same_v<T, std::vector<std::string>>)
+    return fmt::format("{}", fmt::join(v, ","));
   else if constexpr (std::is_arithmetic_v<T>) return fmt::format("{}", v);
   else return v;
 }
