@@ -4,7 +4,7 @@ kaldi fbank, PIL frames + torchvision RandomResizedCrop/flip/normalise, a DataLo
 processes) feeding the same audio-visual model (torchvision ResNet encoders, concat head) as
 reference_av_step.py, from the same files. Times `steps` batches after `warmup`, wall clock,
 loading included. Prints one JSON line."""
-import argparse, json, os, random, time
+import argparse, contextlib, json, os, random, time
 
 import torch
 import torch.nn.functional as F
@@ -57,6 +57,8 @@ def main():
                      workers=2, warmup=2, steps=10, threads=0, seed=0).items():
         p.add_argument("--" + k.replace("_", "-"), type=int, default=v)
     p.add_argument("--width", type=float, default=1.0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -64,19 +66,24 @@ def main():
     random.seed(a.seed)
     ds = Clips(a.root, a.clip_frames, a.image_size, a.audio_frames, a.mel_bins)
     classes = max(l for _, l in ds.items) + 1
-    model = AV(a.depth, a.width, classes).train()
+    model = AV(a.depth, a.width, classes).train().to(a.device)
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
-    loader = torch.utils.data.DataLoader(ds, batch_size=a.batch, shuffle=True, num_workers=a.workers)
+    cuda = a.device.startswith("cuda")
+    loader = torch.utils.data.DataLoader(ds, batch_size=a.batch, shuffle=True, num_workers=a.workers, pin_memory=cuda)
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(a.precision)
+    scaler = torch.cuda.amp.GradScaler(enabled=a.precision == "fp16")
     it = iter(loader)
     t0 = None
     for s in range(a.warmup + a.steps):
         if s == a.warmup:
             t0 = time.perf_counter()
-        audio, visual, labels = next(it)
+        audio, visual, labels = (t.to(a.device, non_blocking=cuda) for t in next(it))
         opt.zero_grad()
-        loss = F.cross_entropy(model(audio, visual), labels)
-        loss.backward()
-        opt.step()
+        with torch.autocast(torch.device(a.device).type, dtype=dtype) if dtype else contextlib.nullcontext():
+            loss = F.cross_entropy(model(audio, visual).float(), labels)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
         loss.item()
     total = time.perf_counter() - t0
     print(json.dumps({"seconds_per_step": total / a.steps, "samples_per_second": a.batch * a.steps / total,

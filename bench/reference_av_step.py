@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """PyTorch reference for `avtune bench model`: the same audio-visual model (torchvision ResNet
 encoders, concat head) and training step on synthetic inputs. Prints one JSON line."""
-import argparse, json, statistics, time
+import argparse, contextlib, json, statistics, time
 
 import torch
 import torch.nn as nn
@@ -41,6 +41,7 @@ def main():
         p.add_argument("--" + k.replace("_", "-"), type=int, default=v)
     p.add_argument("--width", type=float, default=1.0)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16", "fp16"])
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -50,19 +51,27 @@ def main():
     audio = torch.randn(a.batch, 1, a.audio_frames, a.mel_bins).to(a.device)
     visual = torch.randn(a.batch, 3, a.clip_frames, a.image_size, a.image_size).to(a.device)
     labels = torch.randint(a.classes, (a.batch,)).to(a.device)
+    # torch.autocast around forward and loss, GradScaler for fp16: PyTorch's mixed-precision recipe.
+    dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(a.precision)
+    dev_type = torch.device(a.device).type
+    scaler = torch.cuda.amp.GradScaler(enabled=a.precision == "fp16")
     times = []
     for s in range(a.warmup + a.steps):
         t0 = time.perf_counter()
         opt.zero_grad()
-        loss = F.cross_entropy(model(audio, visual), labels)
-        loss.backward()
-        opt.step()
+        # fp32: no autocast context at all (1.13's CPU autocast rejects any dtype but bf16, even disabled).
+        with torch.autocast(dev_type, dtype=dtype) if dtype else contextlib.nullcontext():
+            loss = F.cross_entropy(model(audio, visual).float(), labels)
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
         loss.item()  # synchronises a GPU too
         if s >= a.warmup:
             times.append(time.perf_counter() - t0)
     med = statistics.median(times)
     print(json.dumps({"seconds_per_step": med, "samples_per_second": a.batch / med,
-                      "threads": torch.get_num_threads(), "torch": torch.__version__, "device": a.device}))
+                      "threads": torch.get_num_threads(), "torch": torch.__version__, "device": a.device,
+                      "precision": a.precision}))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
   struct State {
     Overrides ov;
     DataFlags data;
-    std::string ckpt, modality, json_out, split;
+    std::string ckpt, modality, json_out, split, precision = "fp32";
     int depth = 18, workers = 2;
     double width = 1.0;
     int64_t batch_size = 32;
@@ -38,6 +38,9 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--batch-size", st->batch_size, "batch size")->capture_default_str();
   cmd->add_option("--workers", st->workers, "loader threads")->capture_default_str();
   cmd->add_option("--json", st->json_out, "also write the metrics to this JSON file");
+  cmd->add_option("--precision", st->precision, "fp32|bf16|fp16: autocast of the forward passes (fp16: CUDA)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fp32", "bf16", "fp16"}));
   cmd->callback([st, &g] {
     apply_runtime(g);
     auto saved = load_saved_weights(st->ckpt, /*with_weights=*/true);
@@ -62,7 +65,7 @@ void register_eval(CLI::App& app, GlobalOptions& g) {
     lc.batch_size = st->batch_size;
     lc.workers = st->workers;
     DataLoader loader(ds, loader_options(lc, false));
-    const auto m = evaluate(*adapter, loader, device, !g.quiet);
+    const auto m = evaluate(*adapter, loader, device, !g.quiet, st->precision);
     std::printf("%s %s (%zu samples): %s\n", st->ckpt.c_str(), split.c_str(), ds->size(), m.summary().c_str());
     if (!st->json_out.empty()) {
       json out = m.to_json();

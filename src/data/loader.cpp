@@ -101,6 +101,9 @@ DataLoader::Slot DataLoader::load_batch(size_t b, int64_t epoch) const {
       }
     }
     if (!samples.empty()) slot.batch = collate(samples);
+    if (slot.batch && opts_.pin_memory)
+      for (auto* t : {&slot.batch->audio, &slot.batch->visual, &slot.batch->labels})
+        if (t->defined()) *t = t->pin_memory();
   } catch (...) {
     slot.error = std::current_exception();
   }

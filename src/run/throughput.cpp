@@ -10,6 +10,7 @@
 #include "avtune/data/loader.h"
 #include "avtune/models/classifiers.h"
 #include "avtune/models/memory_format.h"
+#include "avtune/train/precision.h"
 #include "avtune/util/error.h"
 
 namespace avtune {
@@ -25,15 +26,21 @@ StepBenchResult bench_av_train_step(const StepBenchConfig& cfg, const c10::Devic
   auto audio = torch::randn({cfg.batch, 1, cfg.audio_frames, cfg.mel_bins}, opts);
   auto visual = torch::randn({cfg.batch, 3, cfg.clip_frames, cfg.image_size, cfg.image_size}, opts);
   auto labels = torch::randint(cfg.classes, {cfg.batch}, opts.dtype(torch::kLong));
+  const Precision prec = parse_precision(cfg.precision, "--precision");
+  DynamicLossScaler scaler(prec == Precision::FP16);  // as the trainer: fp16 scales the loss
   std::vector<double> times;
   StepBenchResult r;
   for (int s = 0; s < cfg.warmup + cfg.steps; ++s) {
     const auto t0 = std::chrono::steady_clock::now();
     opt.zero_grad();
-    auto out = model->forward(audio, visual);
-    auto loss = torch::cross_entropy_loss(out.logits, labels);
-    loss.backward();
-    opt.step();
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(prec, device);
+      auto out = model->forward(audio, visual);
+      loss = torch::cross_entropy_loss(out.logits.to(torch::kFloat), labels);
+    }
+    scaler.scale_loss(loss).backward();
+    scaler.step(model->parameters(), [&] { opt.step(); });
     const double l = loss.item<double>();  // also synchronises a GPU
     const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     if (s == 0) r.first_loss = l;
@@ -69,7 +76,10 @@ StepBenchResult bench_av_train_end_to_end(const EndToEndBenchConfig& cfg, const 
   lo.batch_size = cfg.batch;
   lo.workers = cfg.workers;
   lo.seed = cfg.seed;
+  lo.pin_memory = device.is_cuda();
   DataLoader loader(ds, lo);
+  const Precision prec = parse_precision(cfg.precision, "--precision");
+  DynamicLossScaler scaler(prec == Precision::FP16);
   loader.start_epoch(0);
   StepBenchResult r;
   std::chrono::steady_clock::time_point t0;
@@ -78,10 +88,14 @@ StepBenchResult bench_av_train_end_to_end(const EndToEndBenchConfig& cfg, const 
     auto b = loader.next();
     if (!b) fail("bench", "a batch", "the end of the epoch");
     opt.zero_grad();
-    auto out = model->forward(b->audio.to(device), b->visual.to(device));
-    auto loss = torch::cross_entropy_loss(out.logits, b->labels.to(device));
-    loss.backward();
-    opt.step();
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(prec, device);
+      auto out = model->forward(b->audio.to(device, /*non_blocking=*/true), b->visual.to(device, true));
+      loss = torch::cross_entropy_loss(out.logits.to(torch::kFloat), b->labels.to(device, true));
+    }
+    scaler.scale_loss(loss).backward();
+    scaler.step(model->parameters(), [&] { opt.step(); });
     const double l = loss.item<double>();
     if (s == 0) r.first_loss = l;
     r.last_loss = l;

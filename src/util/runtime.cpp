@@ -46,6 +46,13 @@ int configure_threads(int n) {
   return torch::get_num_threads();
 }
 
+void set_deterministic(bool on) {
+  if (on) ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);  // PyTorch's reproducibility notes
+  at::globalContext().setDeterministicCuDNN(on);
+  at::globalContext().setBenchmarkCuDNN(false);
+  at::globalContext().setDeterministicAlgorithms(on, /*warn_only=*/true);
+}
+
 c10::Device resolve_device(const std::string& spec) {
   const bool have_cuda = torch::cuda::is_available();
   if (spec == "auto") return have_cuda ? c10::Device(c10::kCUDA, 0) : c10::Device(c10::kCPU);

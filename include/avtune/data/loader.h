@@ -23,6 +23,9 @@ struct LoaderOptions {
   int prefetch = 4;       // batches loaded ahead of the consumer
   uint64_t seed = 0;
   bool skip_bad = false;  // false: a sample that fails to load stops the epoch with its error
+  // Collated batches in page-locked memory (by the worker threads), so the trainer's non-blocking copy
+  // to a GPU overlaps the previous step's compute. Needs a CUDA LibTorch; set for CUDA runs only.
+  bool pin_memory = false;
   // Sharding over the processes of a data-parallel run (PyTorch's DistributedSampler): one global
   // order per (seed, epoch), this rank takes every world_size-th index from `rank`. With `pad`, the
   // order is first extended by repeating its head to a multiple of world_size (every rank the same

@@ -18,6 +18,7 @@ struct StepBenchConfig {
   int warmup = 1, steps = 5;
   uint64_t seed = 0;
   bool channels_last = true;  // avtune's default layout on CPU; false = NCHW as the PyTorch reference
+  std::string precision = "fp32";  // fp32|bf16|fp16: autocast of forward and loss (train/precision.h)
 };
 
 struct StepBenchResult {
@@ -40,6 +41,7 @@ struct EndToEndBenchConfig {
   int warmup = 2, steps = 10;
   uint64_t seed = 0;
   bool channels_last = true;
+  std::string precision = "fp32";
 };
 StepBenchResult bench_av_train_end_to_end(const EndToEndBenchConfig& cfg, const c10::Device& device);
 

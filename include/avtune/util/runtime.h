@@ -24,6 +24,11 @@ int configure_threads(int n);
 // get exactly the weights their seed gives. Data augmentation uses per-sample generators and needs no lock.
 std::mutex& global_rng_mutex();
 
+// Deterministic GPU algorithms (the global --deterministic): cuDNN's deterministic convolutions, no
+// cuDNN autotuning, LibTorch's deterministic-algorithms switch (warn-only where an op has none) and
+// cuBLAS's fixed workspace (CUBLAS_WORKSPACE_CONFIG, read when cuBLAS starts). CPU runs already are.
+void set_deterministic(bool on);
+
 // Parses "auto", "cpu", "cuda", "cuda:N". "auto" picks CUDA when this LibTorch
 // was built with it and a GPU is present. Throws avtune::Error when CUDA is asked for and missing.
 c10::Device resolve_device(const std::string& spec);
