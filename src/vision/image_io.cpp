@@ -110,6 +110,14 @@ bool decode_jpeg_raw(const uint8_t* data, size_t n, Pixels* px, JpegErrors* erro
   jpeg_create_decompress(&cinfo);
   jpeg_mem_src(&cinfo, data, static_cast<unsigned long>(n));
   jpeg_read_header(&cinfo, TRUE);
+  // The declared size, not the draft's output: a progressive JPEG buffers every coefficient at full
+  // size (a 35-byte file claiming 31500 x 16394 px took seconds and ~1.5 GB; fuzz_image).
+  if (static_cast<uint64_t>(cinfo.image_width) * cinfo.image_height > kMaxPixels) {
+    std::snprintf(errors->message, sizeof errors->message, "an image of %u x %u pixels (at most 2^28 allowed)",
+                  static_cast<unsigned>(cinfo.image_width), static_cast<unsigned>(cinfo.image_height));
+    jpeg_destroy_decompress(&cinfo);
+    return false;
+  }
   // Default decoder settings (islow IDCT, fancy upsampling), as PIL uses them: decodes match PIL's.
   if (cinfo.jpeg_color_space == JCS_GRAYSCALE) {
     cinfo.out_color_space = JCS_GRAYSCALE;
@@ -396,6 +404,21 @@ void write_jpeg(const std::string& path, const torch::Tensor& chw_uint8, int qua
   std::unique_ptr<unsigned char, void (*)(void*)> owned(buffer, std::free);
   if (!ok) fail(kComponent, "a JPEG encoding", std::string("libjpeg error: ") + errors.message, {path});
   write_file_atomic(path, std::string(reinterpret_cast<const char*>(buffer), size));
+}
+
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& chw_uint8, int quality, const std::string& name_for_errors) {
+  if (quality < 1 || quality > 100)
+    fail(kComponent, "a JPEG quality in [1, 100]", std::to_string(quality), {name_for_errors});
+  torch::Tensor hwc;
+  Pixels px = rows_of(chw_uint8, name_for_errors, &hwc);
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;
+  JpegErrors errors;
+  init_jpeg_errors(&errors);
+  const bool ok = encode_jpeg_raw(px, quality, &buffer, &size, &errors);
+  std::unique_ptr<unsigned char, void (*)(void*)> owned(buffer, std::free);
+  if (!ok) fail(kComponent, "a JPEG encoding", std::string("libjpeg error: ") + errors.message, {name_for_errors});
+  return std::vector<uint8_t>(buffer, buffer + size);
 }
 
 void write_png(const std::string& path, const torch::Tensor& chw_uint8) {
