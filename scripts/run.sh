@@ -6,4 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
-./build/avtune reproduce --out "${AVTUNE_OUT:-runs/main}" "$@"
+# The default --out only when the caller gives none (CLI11 refuses --out twice).
+out=(--out "${AVTUNE_OUT:-runs/main}")
+for a in "$@"; do case "$a" in --out | --out=*) out=() ;; esac; done
+./build/avtune reproduce "${out[@]}" "$@"

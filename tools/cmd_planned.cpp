@@ -1,5 +1,7 @@
 // Subcommands that later issues fill in, and those this build lacks (a component switched off at
 // configure time). Each says so and exits 2, never a fake success.
+#include <vector>
+
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -9,9 +11,7 @@ void register_planned(CLI::App& app, GlobalOptions&) {
     const char* name;
     const char* what;
   };
-  static const Planned planned[] = {
-      {"predict", "Predict classes for audio/visual files (not built yet)"},
-  };
+  static const std::vector<Planned> planned = {};  // none at present
   for (const auto& p : planned) {
     auto* sub = app.add_subcommand(p.name, p.what);
     sub->allow_extras();

@@ -13,11 +13,14 @@ void register_preprocess(CLI::App& app, GlobalOptions& g) {
       "preprocess", "Videos -> 16 kHz mono wav + one JPEG per second, in the Kinetics-Sounds layout (exit 3 if some clips failed)");
   auto st = std::make_shared<PreprocessOptions>();
   PreprocessOptions& o = *st;
-  cmd->add_option("INPUT", o.input_dir, "folder of videos (mp4, mkv, webm, avi, mov)")->required()->check(CLI::ExistingDirectory);
+  cmd->add_option("INPUT", o.input_dir, "folder of videos (any container FFmpeg reads: mp4, mkv, webm, flv, avi, mov, ...)")->required()->check(CLI::ExistingDirectory);
   cmd->add_option("--out", o.output_dir, "output root (audio/<split>/, visual/<split>/, list file)")->required();
   cmd->add_option("--split", o.split, "split name used in the paths")->capture_default_str();
-  cmd->add_option("--labels", o.labels_csv, "CSV of name,LABEL rows: writes <split>_1fps_path.txt and classes.txt")
+  cmd->add_option("--labels", o.labels_csv, "CSV of name,LABEL rows: writes <split>_1fps_path.txt; its classes are merged into the data set's classes.txt (existing labels keep their index)")
       ->check(CLI::ExistingFile);
+  cmd->add_option("--frame-size", o.frame_size, "scale frames down so the shorter side is at most this many pixels (0 = as decoded)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--sample-rate", o.sample_rate, "audio rate in Hz")->capture_default_str();
   cmd->add_option("--jpeg-quality", o.jpeg_quality, "JPEG quality 1-100")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--workers", o.workers, "clips decoded in parallel (0 = all cores)")->capture_default_str();

@@ -67,10 +67,15 @@ torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions&
   AudioReadOptions ro;
   ro.keep_float_samples = opts.keep_float_samples;
   const AudioClip clip = read_audio(path, ro);
-  auto wave = to_mono(clip, opts.channel);
-  if (clip.sample_rate != opts.target_sample_rate) wave = resample(wave, clip.sample_rate, opts.target_sample_rate);
+  return fbank_input_from_wave(to_mono(clip, opts.channel), clip.sample_rate, opts, path);
+}
+
+torch::Tensor fbank_input_from_wave(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts,
+                                    const std::string& name_for_errors) {
+  if (sample_rate != opts.target_sample_rate) wave = resample(wave, sample_rate, opts.target_sample_rate);
+  else wave = wave.to(torch::kFloat).clone();  // the caller's tensor is not modified
   // The reference removes the clip's DC before the fbank (on top of the per-frame DC removal).
-  wave.sub_(wave.mean());  // to_mono and resample return new tensors
+  wave.sub_(wave.mean());
   FbankOptions fo = opts.fbank;
   fo.sample_frequency = opts.target_sample_rate;
   torch::Tensor fb;
@@ -80,7 +85,7 @@ torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions&
     if (fo.dither == 0.0 && !fo.subtract_mean) return fbank_input_of(wave, fo, opts);
     fb = fast_fbank(wave, fo);
   } catch (const Error& e) {
-    throw Error(std::string(e.what()) + " (" + path + ")");
+    throw Error(std::string(e.what()) + " (" + name_for_errors + ")");
   }
   fb = pad_or_cut(fb, opts.target_frames);
   if (opts.normalize) fb = normalize_fbank(fb, opts.norm_mean, opts.norm_std);

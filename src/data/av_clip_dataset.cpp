@@ -34,6 +34,22 @@ AVClipDataset::AVClipDataset(ClipList list, AVClipOptions opts) : list_(std::mov
   if (need_visual && !std::filesystem::is_directory(opts_.visual_dir))
     fail("av-dataset", "a frames folder", "'" + opts_.visual_dir + "' is not a directory", {list_.source});
   if (opts_.frames < 1) fail("av-dataset", "frames >= 1", std::to_string(opts_.frames));
+  if (opts_.allow_missing) return;
+  // One stat per file: cheap next to an epoch, and a broken list fails before training starts.
+  size_t missing = 0;
+  std::string first;
+  for (size_t i = 0; i < list_.entries.size(); ++i) {
+    std::string what;
+    if (need_audio && !std::filesystem::is_regular_file(audio_path(i))) what = audio_path(i);
+    else if (need_visual && !std::filesystem::is_directory(frames_dir(i))) what = frames_dir(i);
+    if (what.empty()) continue;
+    if (missing++ < 3) first += (first.empty() ? "" : ", ") + what + " (line " + std::to_string(list_.entries[i].line) + ")";
+  }
+  if (missing)
+    fail("av-dataset", "every listed clip on disk (or --skip-bad)",
+         std::to_string(missing) + " of " + std::to_string(list_.entries.size()) + " missing: " + first +
+             (missing > 3 ? ", ..." : ""),
+         {list_.source});
 }
 
 std::string AVClipDataset::audio_path(size_t i) const {

@@ -16,7 +16,10 @@ namespace {
 std::string or_default(const std::string& v, const fs::path& d) { return v.empty() ? d.string() : v; }
 
 std::set<int> parse_folds(const std::string& split) {
-  // "fold3" -> {3}; "train:1,2,3,4" or "1,2,3,4" -> {1,2,3,4}
+  // "fold3" -> {3}; "train:1,2,3,4" or "1,2,3,4" -> {1,2,3,4}; the default split names hold out the
+  // last fold (ESC-50's folds are pre-arranged so that clips of one source share a fold).
+  if (split == "train") return {1, 2, 3, 4};
+  if (split == "test" || split == "val") return {5};
   std::string s = split;
   if (s.rfind("fold", 0) == 0) s = s.substr(4);
   if (auto c = s.find(':'); c != std::string::npos) s = s.substr(c + 1);
@@ -26,7 +29,7 @@ std::set<int> parse_folds(const std::string& split) {
     try {
       folds.insert(std::stoi(t));
     } catch (...) {
-      fail("esc50", "a split like fold3 or train:1,2,3,4", "'" + split + "'");
+      fail("esc50", "a split like train (folds 1-4), test (fold 5), fold3 or train:1,2,3,4", "'" + split + "'");
     }
   }
   return folds;
@@ -39,6 +42,14 @@ std::shared_ptr<Dataset> open_dataset(const DatasetSpec& spec, const std::string
     ImageFolderOptions o;
     o.train = train;
     o.image_size = spec.clip.image_size;
+    if (!fs::is_directory(root / split)) {  // say which splits there are (e.g. val, not test)
+      std::string have;
+      if (fs::is_directory(root))
+        for (auto& e : fs::directory_iterator(root))
+          if (e.is_directory()) have += (have.empty() ? "" : ", ") + e.path().filename().string();
+      fail("image-folder", "a split folder " + (root / split).string() + " (choose it with --train-split/--eval-split)",
+           have.empty() ? "no folders in " + root.string() : "only " + have);
+    }
     return std::make_shared<ImageFolderDataset>((root / split).string(), o);
   }
   AVClipOptions o = spec.clip;

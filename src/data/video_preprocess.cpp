@@ -14,44 +14,96 @@
 #include "avtune/util/error.h"
 #include "avtune/util/progress.h"
 #include "avtune/vision/image_io.h"
+#include "avtune/vision/image_transforms.h"
 
 namespace avtune {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> find_videos(const std::string& dir) {
+bool is_non_video_name(const std::string& path) {
+  // Types that hold no video stream; anything else is given to FFmpeg, which decides.
+  static const std::set<std::string> not_video = {".txt", ".csv", ".tsv", ".json", ".md", ".xml", ".html", ".pdf",
+                                                  ".jpg", ".jpeg", ".png", ".bmp", ".gif", ".wav", ".flac", ".mp3",
+                                                  ".ogg", ".m4a", ".aac", ".srt", ".vtt", ".zip", ".tar", ".gz",
+                                                  ".py", ".sh", ".pth", ".npy", ".partial", ".tmp"};
+  auto ext = fs::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
+  return not_video.count(ext) > 0;
+}
+
+std::vector<std::string> find_videos(const std::string& dir, std::vector<std::pair<std::string, std::string>>* skipped) {
   if (!fs::is_directory(dir)) fail("preprocess", "a directory of videos", "'" + dir + "'");
-  static const std::set<std::string> exts = {".mp4", ".mkv", ".webm", ".avi", ".mov"};
   std::vector<std::string> out;
   for (auto& e : fs::directory_iterator(dir)) {
-    auto ext = e.path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), ::tolower);
-    if (e.is_regular_file() && exts.count(ext)) out.push_back(e.path().string());
+    const std::string p = e.path().string(), name = e.path().filename().string();
+    if (!e.is_regular_file() || name.empty() || name[0] == '.') {
+      if (skipped && !e.is_directory() && !(name.size() && name[0] == '.')) skipped->emplace_back(p, "not a regular file");
+      continue;
+    }
+    if (is_non_video_name(p)) {
+      if (skipped) skipped->emplace_back(p, "not a video (" + e.path().extension().string() + ")");
+      continue;
+    }
+    out.push_back(p);
   }
   std::sort(out.begin(), out.end());
+  if (skipped) std::sort(skipped->begin(), skipped->end());
   return out;
+}
+
+torch::Tensor preprocess_frame(const torch::Tensor& frame, int frame_size) {
+  if (frame_size <= 0 || std::min(frame.size(1), frame.size(2)) <= frame_size) return frame;
+  return resize_shorter_side(frame, frame_size);
+}
+
+DecodedClip decode_clip(const std::string& video, int sample_rate, int frame_size, bool need_audio, bool need_video) {
+  VideoReader r(video);
+  if (need_audio && !r.info().has_audio) fail("preprocess", "an audio stream", "none", {video});
+  if (need_video && !r.info().has_video) fail("preprocess", "a video stream", "none", {video});
+  DecodedClip clip;
+  // The audio also sets the clip's duration (its track may outlast the container's figure).
+  if (r.info().has_audio && (need_audio || need_video)) {
+    auto a = r.read_audio(sample_rate);
+    if (!torch::isfinite(a).all().item<bool>()) fail("preprocess", "finite audio samples", "NaN or infinity", {video});
+    // As the 16-bit wav stores it (write_wav16's rounding), so a clip read back equals this one.
+    clip.audio = (a * 32768.0).round().clamp(-32768, 32767) / 32768.0;
+  }
+  if (need_video) {
+    const double seconds = clip.audio.defined() ? static_cast<double>(clip.audio.numel()) / sample_rate : 0.0;
+    for (auto& f : r.read_frames_at(centre_of_seconds(std::max(r.info().duration_s, seconds))))
+      clip.frames.push_back(preprocess_frame(f, frame_size));
+    if (clip.frames.empty()) fail("preprocess", "at least one video frame", "none", {video});
+  }
+  return clip;
 }
 
 std::string PreprocessReport::summary() const {
   std::string s = std::to_string(processed) + " clip(s) processed, " + std::to_string(already_done) +
                   " already done, " + std::to_string(failures.size()) + " failed";
-  for (const auto& [p, why] : failures) s += "\n  " + p + ": " + why;
+  if (!skipped.empty()) s += ", " + std::to_string(skipped.size()) + " skipped (not videos)";
+  for (const auto& [p, why] : failures) {
+    // The reason names the file itself; each failing path is printed once.
+    std::string r = why;
+    for (const std::string& tag : {" (" + p + ")", p + ": "})
+      for (size_t at; (at = r.find(tag)) != std::string::npos;) r.erase(at, tag.size());
+    s += "\n  failed: " + p + ": " + r;
+  }
+  for (const auto& [p, why] : skipped) s += "\n  skipped: " + p + ": " + why;
+  if (!new_classes.empty()) {
+    s += "\nnew classes appended to classes.txt:";
+    for (const auto& c : new_classes) s += " " + c;
+  }
   if (!list_file.empty()) s += "\nlist: " + list_file;
   return s;
 }
 
 namespace {
 
-// Decodes one video and writes its wav and frames; frames go to a temporary folder renamed at the
-// end, and the wav is atomic, so an interrupted clip never looks finished.
+// Writes one decoded clip's wav and frames; frames go to a temporary folder renamed at the end, and
+// the wav is atomic, so an interrupted clip never looks finished.
 void process_one(const std::string& video, const fs::path& wav, const fs::path& frames_dir, const PreprocessOptions& o) {
-  VideoReader r(video);
-  if (!r.info().has_audio) fail("preprocess", "an audio stream", "none", {video});
-  if (!r.info().has_video) fail("preprocess", "a video stream", "none", {video});
-  auto audio = r.read_audio(o.sample_rate);
-  const double duration = std::max(r.info().duration_s, static_cast<double>(audio.numel()) / o.sample_rate);
-  auto frames = r.read_frames_at(centre_of_seconds(duration));
-  if (frames.empty()) fail("preprocess", "at least one video frame", "none", {video});
+  const DecodedClip clip = decode_clip(video, o.sample_rate, o.frame_size, true, true);
+  const auto& frames = clip.frames;
   const fs::path tmp = frames_dir.string() + ".partial";
   fs::remove_all(tmp);
   fs::create_directories(tmp);
@@ -62,7 +114,7 @@ void process_one(const std::string& video, const fs::path& wav, const fs::path& 
       write_jpeg((tmp / name).string(), frames[k], o.jpeg_quality);
     }
     fs::create_directories(wav.parent_path());
-    write_wav16(wav.string(), audio, o.sample_rate);
+    write_wav16(wav.string(), clip.audio, o.sample_rate);
     fs::remove_all(frames_dir);
     fs::rename(tmp, frames_dir);
   } catch (...) {
@@ -74,14 +126,29 @@ void process_one(const std::string& video, const fs::path& wav, const fs::path& 
 }  // namespace
 
 PreprocessReport preprocess_videos(const PreprocessOptions& o) {
-  const auto videos = find_videos(o.input_dir);
-  if (videos.empty()) fail("preprocess", "video files (mp4, mkv, webm, avi, mov)", "none", {o.input_dir});
+  PreprocessReport rep;
+  const auto videos = find_videos(o.input_dir, &rep.skipped);
+  if (videos.empty())
+    fail("preprocess", "video files (any container FFmpeg reads: mp4, mkv, webm, flv, avi, mov, ...)",
+         "none (" + std::to_string(rep.skipped.size()) + " other files)", {o.input_dir});
+  // The class set first: a labels CSV that cannot be read fails before hours of decoding.
+  ClipList labels;
+  std::vector<std::string> classes;
+  const fs::path classes_txt = fs::path(o.output_dir) / "classes.txt";
+  if (!o.labels_csv.empty()) {
+    const std::vector<std::string> existing =
+        fs::exists(classes_txt) ? read_class_names(classes_txt.string()) : std::vector<std::string>{};
+    const auto mine = read_label_csv(o.labels_csv).classes;  // this split's names, sorted
+    classes = merge_class_names(existing, mine);
+    for (size_t c = existing.size(); c < classes.size(); ++c)
+      if (!existing.empty()) rep.new_classes.push_back(classes[c]);
+    labels = read_label_csv(o.labels_csv, classes);
+  }
   const fs::path audio_root = fs::path(o.output_dir) / "audio" / o.split;
   const fs::path visual_root = fs::path(o.output_dir) / "visual" / o.split;
   fs::create_directories(audio_root);
   fs::create_directories(visual_root);
 
-  PreprocessReport rep;
   std::mutex mu;
   std::atomic<size_t> next{0};
   std::set<std::string> ok_names;
@@ -115,7 +182,6 @@ PreprocessReport preprocess_videos(const PreprocessOptions& o) {
   std::sort(rep.failures.begin(), rep.failures.end());
 
   if (!o.labels_csv.empty()) {
-    ClipList labels = read_label_csv(o.labels_csv);
     ClipList out;
     out.classes = labels.classes;
     for (const auto& e : labels.entries)

@@ -63,7 +63,8 @@ void write_diagnosis_figure(const std::string& path, const Diagnosis& d, const D
     const std::string who = compare ? (x == &d ? "first: " : "second: ") : "";
     for (size_t t = 0; t < x->options.abs_thresholds.size(); ++t) {
       Series s;
-      s.name = fmt::format("{}|γ|,|β| < {:g}", who, x->options.abs_thresholds[t]);
+      // ASCII names: the fonts cairo finds on a bare machine may lack Greek glyphs (drawn as "?").
+      s.name = fmt::format("{}|gamma|,|beta| < {:g}", who, x->options.abs_thresholds[t]);
       for (const auto& l : x->layers) s.y.push_back(l.abnormal_ratio.at(t));
       groups.push_back(s);
     }
@@ -76,8 +77,12 @@ void write_diagnosis_figure(const std::string& path, const Diagnosis& d, const D
     }
     if (measured) groups.push_back(dead);
   }
+  bool any = false;  // empty axes alone would not say that nothing was found
+  for (const auto& g : groups)
+    for (double y : g.y) any |= y > 0;
   ChartStyle st;
   st.title = compare ? "Abnormal BN channels: " + d.source + " vs " + compare->source : "Abnormal BN channels: " + d.source;
+  if (!any) st.title += " (none found)";
   st.x_label = "BatchNorm layer";
   st.y_label = "share of channels";
   st.y_min = 0;

@@ -13,8 +13,7 @@ check ckpt-help 0 "$AVTUNE" ckpt init --help
 contains "ckpt init help shows defaults" "--depth INT=18"
 check no-subcommand 2 "$AVTUNE"
 check unknown-subcommand 2 "$AVTUNE" frobnicate
-check planned-exits-2 2 "$AVTUNE" predict x.wav
-contains "planned says so" "not built yet"
+check predict-needs-args 2 "$AVTUNE" predict
 
 # A fresh encoder written by avtune loads strictly into torchvision.
 check init-encoder 0 "$AVTUNE" --threads 2 ckpt init "$T/enc.pth" --model encoder --depth 18

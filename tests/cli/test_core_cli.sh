@@ -7,7 +7,7 @@ AV=$1
 check "ckpt init runs in a core build" 0 "$AV" -q ckpt init "$T/a.pth" --model audio --width 0.25
 ok "ckpt init wrote the file" test -s "$T/a.pth"
 check "ckpt info reads it back" 0 "$AV" -q ckpt info "$T/a.pth"
-for sub in train eval diagnose fust probe features preprocess fbank-stats bench; do
+for sub in train eval diagnose fust probe features preprocess fbank-stats bench predict; do
   check "$sub is not in a core build" 2 "$AV" "$sub" --data x
   contains "$sub names the media component" "needs the media component"
   contains "$sub names the option" "AVTUNE_WITH_MEDIA"

@@ -105,7 +105,18 @@ TEST(AVClipDataset, MissingFilesNameThePath) {
   test::TempDir d;
   auto list = make_clips(d, 2, 3);
   fs::remove(d.file("audio/c1.wav"));
-  AVClipDataset ds(list, small_opts(d));
+  // Opening the list fails at once, naming the file and the list line (not mid-epoch).
+  try {
+    AVClipDataset(list, small_opts(d));
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("c1.wav"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("1 of 2 missing"), std::string::npos) << e.what();
+  }
+  // With missing files allowed (--skip-bad), loading that clip fails naming it.
+  auto lenient = small_opts(d);
+  lenient.allow_missing = true;
+  AVClipDataset ds(list, lenient);
   std::mt19937_64 rng(0);
   try {
     ds.get(1, rng);

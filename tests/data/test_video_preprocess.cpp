@@ -83,6 +83,96 @@ TEST(VideoPreprocess, WritesTheKineticsLayoutAndReportsBadClips) {
   EXPECT_EQ(again.already_done, 2);
 }
 
+// Issue 18: each split's labels CSV used to rewrite classes.txt, renumbering the other split.
+TEST(VideoPreprocess, ASplitsClassesAreMergedNeverRenumbered) {
+  test::TempDir d;
+  for (const char* split : {"train", "test"}) {
+    fs::create_directories(d.file(std::string("in-") + split));
+    for (const char* n : {"a", "b", "c"}) make_video(d.file(std::string("in-") + split + "/" + split + "_" + n + ".mp4"), true, 1.2);
+  }
+  std::ofstream(d.file("train.csv")) << "train_a,dog\ntrain_b,cat\ntrain_c,zebra\n";
+  std::ofstream(d.file("test.csv")) << "test_a,dog\ntest_b,emu\ntest_c,zebra\n";
+  PreprocessOptions o;
+  o.output_dir = d.file("out");
+  o.quiet = true;
+  o.input_dir = d.file("in-train");
+  o.labels_csv = d.file("train.csv");
+  o.split = "train";
+  const auto first = preprocess_videos(o);
+  EXPECT_TRUE(first.new_classes.empty());
+  o.input_dir = d.file("in-test");
+  o.labels_csv = d.file("test.csv");
+  o.split = "test";
+  const auto second = preprocess_videos(o);
+  EXPECT_EQ(second.new_classes, (std::vector<std::string>{"emu"}));
+  EXPECT_NE(second.summary().find("emu"), std::string::npos) << second.summary();
+
+  const auto train = read_ks_list(d.file("out/train_1fps_path.txt"));
+  const auto test = read_ks_list(d.file("out/test_1fps_path.txt"));
+  const std::vector<std::string> classes = {"cat", "dog", "zebra", "emu"};  // train's sorted set, then emu appended
+  EXPECT_EQ(train.classes, classes);
+  EXPECT_EQ(test.classes, classes);
+  auto label_of = [](const ClipList& l, const std::string& name) {
+    for (const auto& e : l.entries)
+      if (e.name == name) return l.classes.at(static_cast<size_t>(e.label));
+    return std::string("?");
+  };
+  EXPECT_EQ(label_of(train, "train_a"), "dog");
+  EXPECT_EQ(label_of(train, "train_c"), "zebra");
+  EXPECT_EQ(label_of(test, "test_a"), "dog");
+  EXPECT_EQ(label_of(test, "test_b"), "emu");
+  EXPECT_EQ(label_of(test, "test_c"), "zebra");
+
+  // Re-running the train split keeps the merged set (and so the test split's labels).
+  o.input_dir = d.file("in-train");
+  o.labels_csv = d.file("train.csv");
+  o.split = "train";
+  preprocess_videos(o);
+  EXPECT_EQ(read_ks_list(d.file("out/test_1fps_path.txt")).classes, classes);
+}
+
+// CREMA-D ships .flv: any container FFmpeg reads is processed; other files are listed as skipped;
+// a failing path appears once in the summary; --frame-size scales the shorter side down.
+TEST(VideoPreprocess, AcceptsWhatFfmpegReadsAndListsWhatItSkips) {
+  test::TempDir d;
+  fs::create_directories(d.file("in"));
+  sh("ffmpeg -nostdin -y -f lavfi -i testsrc=size=96x64:rate=10:duration=1.5 -f lavfi -i sine=duration=1.5:sample_rate=22050 "
+     "-shortest -c:v flv -c:a adpcm_swf " + d.file("in/1001_DFA_ANG_XX.flv"));
+  make_video(d.file("in/clip.mp4"), true, 1.5);
+  std::ofstream(d.file("in/README.txt")) << "not a video\n";
+  std::ofstream(d.file("in/odd.xyz")) << "not a video either, and FFmpeg will say so\n";
+  PreprocessOptions o;
+  o.input_dir = d.file("in");
+  o.output_dir = d.file("out");
+  o.frame_size = 32;
+  o.quiet = true;
+  const auto rep = preprocess_videos(o);
+  EXPECT_EQ(rep.processed, 2) << rep.summary();
+  ASSERT_EQ(rep.skipped.size(), 1u) << rep.summary();
+  EXPECT_NE(rep.skipped[0].first.find("README.txt"), std::string::npos);
+  ASSERT_EQ(rep.failures.size(), 1u) << rep.summary();
+  const std::string summary = rep.summary();
+  EXPECT_NE(summary.find("README.txt"), std::string::npos) << summary;
+  size_t count = 0;
+  for (size_t at = 0; (at = summary.find("odd.xyz", at)) != std::string::npos; ++at) ++count;
+  EXPECT_EQ(count, 1u) << summary;
+  const auto frames = list_clip_frames(d.file("out/visual/train/1001_DFA_ANG_XX"));
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(read_image(frames[0]).sizes(), (std::vector<int64_t>{3, 32, 48}));  // 96x64 -> shorter side 32
+  EXPECT_TRUE(fs::exists(d.file("out/audio/train/1001_DFA_ANG_XX.wav")));
+
+  // A folder with no candidate at all says what it found.
+  fs::create_directories(d.file("none"));
+  std::ofstream(d.file("none/notes.txt")) << "x\n";
+  o.input_dir = d.file("none");
+  try {
+    preprocess_videos(o);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("flv"), std::string::npos) << e.what();
+  }
+}
+
 TEST(VideoPreprocess, FramesAreTakenAtTheCentreOfEachSecond) {
   EXPECT_EQ(centre_of_seconds(3.2), (std::vector<double>{0.5, 1.5, 2.5}));
   EXPECT_EQ(centre_of_seconds(0.4), (std::vector<double>{0.2}));

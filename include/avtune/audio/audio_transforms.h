@@ -40,5 +40,8 @@ struct AudioInputOptions {
 // the fbank by fast_fbank (kaldi_fbank's numbers within float rounding) written straight into the
 // result, cut and normalised. Returns (1, target_frames, num_mel_bins) float32.
 torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions& opts = {});
+// The same from a mono waveform (n) at `sample_rate` already in memory (a decoded video's track).
+torch::Tensor fbank_input_from_wave(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts = {},
+                                    const std::string& name_for_errors = "");
 
 }  // namespace avtune

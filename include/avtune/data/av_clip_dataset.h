@@ -32,6 +32,9 @@ struct AVClipOptions {
   // size (PIL's draft, docs/vision.md); false decodes them fully, as the reference's PIL does.
   bool jpeg_draft = true;
   std::array<float, 3> mean = kImageNetMean, std = kImageNetStd;
+  // Missing audio files / frame folders fail when the list is opened (naming them), not mid-epoch;
+  // true leaves them to the loader (--skip-bad counts and skips them).
+  bool allow_missing = false;
 };
 
 class AVClipDataset : public Dataset {

@@ -31,8 +31,17 @@ ClipList read_ks_list(const std::string& path, const std::string& classes_file =
 ClipList read_label_csv(const std::string& path, std::vector<std::string> classes = {});
 
 // ESC-50: meta/esc50.csv (filename,fold,target,category,...); keeps rows whose fold is in `folds`
-// (all when empty); the clip name is the filename without ".wav"; classes by target index.
+// (all when empty); the clip name is the filename without ".wav"; classes are the targets present in
+// the whole file, in target order (all 50 for ESC-50: label = target; 10 for an ESC-10 file).
 ClipList read_esc50(const std::string& meta_csv, const std::set<int>& folds = {});
+
+// Class names, one a line, in label order (a UTF-8 byte-order mark and blank lines ignored); a name
+// given twice is an error naming the file.
+std::vector<std::string> read_class_names(const std::string& path);
+
+// A data set's class set grown by `incoming`: existing names keep their index, new ones are appended
+// in `incoming` order. Preprocessing one split never renumbers another split's labels.
+std::vector<std::string> merge_class_names(const std::vector<std::string>& existing, const std::vector<std::string>& incoming);
 
 // Writes a Kinetics-Sounds list file ("<prefix>/<name> <label>" lines) and classes.txt beside it, atomically.
 void write_ks_list(const std::string& path, const ClipList& list, const std::string& path_prefix);

@@ -3,7 +3,8 @@
 //   format "ks"           root/{audio,visual}/<split>/ + root/<split>_1fps_path.txt (+ classes.txt)
 //                         (what `avtune preprocess` and `avtune make-data` write; the reference's layout)
 //   format "csv"          like ks, with root/<split>.csv of `name,LABEL` rows (CREMA-D)
-//   format "esc50"        root/audio/*.wav + root/meta/esc50.csv; split "fold1".."fold5" or "train:1,2,3,4"
+//   format "esc50"        root/audio/*.wav + root/meta/esc50.csv; split "fold1".."fold5", "train:1,2,3,4",
+//                         or train (folds 1-4) / test, val (fold 5)
 //   format "image-folder" root/<split>/<class>/*.jpg|png
 // Explicit paths override the conventions: audio_dir, visual_dir, list file per split.
 #include <map>

@@ -1,5 +1,7 @@
 #pragma once
 // Progress line with rate and ETA for long loops; prints to stderr at most every `min_interval_s`.
+// On a terminal the line is redrawn in place; otherwise (a log file, a pipe) plain lines, at most
+// one each 30 s, and no escape codes.
 #include <chrono>
 #include <string>
 
@@ -21,5 +23,9 @@ class Progress {
 };
 
 std::string format_duration(double seconds);
+
+// Ends a progress line left open on the terminal, so an error or warning printed next starts on
+// its own line (main() calls it before printing an error).
+void end_progress_line();
 
 }  // namespace avtune

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace avtune {
 
@@ -33,6 +34,8 @@ torch::Tensor read_image_hwc(const std::string& path, const ImageDecodeOptions& 
 
 // `chw_uint8` must be uint8 (3, H, W) (or (1, H, W): written as grayscale). Atomic: temp file + rename.
 void write_jpeg(const std::string& path, const torch::Tensor& chw_uint8, int quality = 90);
+// The bytes write_jpeg would write (same encoder and settings), in memory.
+std::vector<uint8_t> encode_jpeg(const torch::Tensor& chw_uint8, int quality = 90, const std::string& name_for_errors = "");
 void write_png(const std::string& path, const torch::Tensor& chw_uint8);
 
 }  // namespace avtune
