@@ -20,6 +20,10 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--cross-seeds", o->cross_seeds,
                   "seeds of the cross-modal runs, whose arms differ least (default: --seeds + 2; --seeds with --quick)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--max-seeds", o->max_seeds,
+                  "seeds an arm may reach when a comparison's 95% interval contains zero and could matter "
+                  "(default: the larger of --seeds and --cross-seeds + 2, + 1 with --quick; docs/reproduce.md)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--fresh", o->fresh, "redo finished stages instead of reusing them");
   cmd->add_option("--workers", o->workers, "loader threads")->capture_default_str();
   cmd->add_option("--parallel", o->parallel,

@@ -5,6 +5,9 @@
 #include <cmath>
 #include <filesystem>
 
+#include "avtune/report/interval.h"
+#include "avtune/report/verdicts.h"
+
 namespace avtune {
 
 namespace fs = std::filesystem;
@@ -100,6 +103,10 @@ void cross_modal_figures(FigureWriter& w, const json& r) {
       s.x = nums(row["curve"]["epoch"]);
       s.y = nums(row["curve"]["mean"]);
       s.err = nums(row["curve"]["std"]);
+      // 95% interval of the mean per epoch when the curve records its seed count (older ones: the std band).
+      const json n = row["curve"].value("n", json());
+      if (n.is_number_integer())
+        for (auto& e : s.err) e = n.get<size_t>() > 1 ? mean_half_width(e, n.get<size_t>()) : 0.0;
       curves.push_back(s);
     }
     ChartStyle st;
@@ -107,7 +114,9 @@ void cross_modal_figures(FigureWriter& w, const json& r) {
     st.x_label = "epoch";
     st.y_label = "test top-1";
     w.add("curves_" + it.key(), st.title,
-          fmt::format("Test accuracy per epoch, mean ± std over {} seed(s) (Fig. 1a style).", r.value("cross_seeds", 0)),
+          fmt::format("Test accuracy per epoch, mean over seeds with its 95% interval (t, n − 1 df) as the band; at least {} "
+                      "seeds per arm, more where the doubt is (Fig. 1a style).",
+                      r.value("cross_seeds", 0)),
           [&](const std::string& p) { write_line_chart(p, st, curves); });
   }
 }
@@ -125,7 +134,8 @@ void joint_figure(FigureWriter& w, const json& r) {
     for (size_t g = 0; g < 3; ++g) {
       const json& ms = row.value(keys[g], json::object());
       groups[g].y.push_back(num(ms.value("mean", json())));
-      groups[g].err.push_back(ms.value("std", json()).is_number() ? num(ms["std"]) : 0.0);
+      const double hw = mean_half_width(num(ms.value("std", json())), ms.value("n", json()).is_number_integer() ? ms["n"].get<size_t>() : 0);
+      groups[g].err.push_back(std::isfinite(hw) ? hw : 0.0);
     }
   ChartStyle st;
   st.title = "Joint learning: audio encoder initialisation varied, visual encoder pre-trained";
@@ -133,7 +143,9 @@ void joint_figure(FigureWriter& w, const json& r) {
   st.y_label = "test top-1";
   st.y_min = 0;
   st.y_max = 1;
-  w.add("joint", st.title, "Joint accuracy and the linear-probe accuracy of each encoder inside the joint model (Fig. 1b style).",
+  w.add("joint", st.title,
+        "Joint accuracy and the linear-probe accuracy of each encoder inside the joint model, mean over seeds with "
+        "its 95% interval as the error bar (Fig. 1b style).",
         [&](const std::string& p) { write_bar_chart(p, st, cats, groups); });
 }
 
@@ -160,10 +172,36 @@ void confidence_figure(FigureWriter& w, const json& r) {
         [&](const std::string& p) { write_scatter_chart(p, st, {s}, true); });
 }
 
+// Each finding's difference of means, signed so that positive is the paper's direction, with its 95%
+// Welch interval as the error bar: a bar whose interval clears zero upwards held, downwards was contradicted.
+void findings_figure(FigureWriter& w, const json& r) {
+  std::vector<std::string> cats;
+  Series s;
+  s.name = "difference of means (paper's direction > 0), 95% CI";
+  for (const auto& f : study_findings(r)) {
+    if (!f.diff.valid()) continue;
+    const double sign = f.a_higher ? 1 : -1;
+    cats.push_back(f.id);
+    s.y.push_back(100 * sign * f.diff.diff);
+    s.err.push_back(100 * (f.diff.hi - f.diff.diff));
+  }
+  if (cats.empty()) return;
+  ChartStyle st;
+  st.title = "Findings: differences with 95% confidence intervals";
+  st.x_label = "finding";
+  st.y_label = "points of accuracy, paper's direction > 0";
+  st.width = 1000;
+  w.add("findings", st.title,
+        "Each finding's difference of means in points, signed so that the paper's direction is positive, with its 95% "
+        "Welch interval: held when the bar's interval lies above 0, contradicted below, inconclusive across it.",
+        [&](const std::string& p) { write_bar_chart(p, st, cats, {s}); });
+}
+
 }  // namespace
 
 std::vector<StudyFigure> write_study_figures(const std::string& dir, const json& r, FigureFormat format) {
   FigureWriter w(dir, format);
+  findings_figure(w, r);
   if (r.contains("cross_modal") && r["cross_modal"].is_object()) cross_modal_figures(w, r);
   if (r.contains("joint") && r["joint"].is_object()) joint_figure(w, r);
   if (r.contains("fust") && r["fust"].is_object()) confidence_figure(w, r);

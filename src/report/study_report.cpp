@@ -38,6 +38,18 @@ std::string pct(const json& ms) {
   return ms.value("n", 1) > 1 && std::isfinite(s) ? fmt::format("{:.1f} ± {:.1f}", 100 * m, 100 * s) : fmt::format("{:.1f}", 100 * m);
 }
 
+// An arm's seed count ("n" of its summary).
+std::string seeds_of(const json& ms) {
+  return ms.is_object() && ms.value("n", json()).is_number_integer() ? std::to_string(ms["n"].get<int64_t>()) : "?";
+}
+
+double min_effect_of(const json& r) {
+  const double m = num(r.value("plan", json::object()), "min_effect");
+  return std::isfinite(m) ? m : kDefaultMinEffect;
+}
+
+std::string points(double v) { return std::isfinite(v) ? fmt::format("{:+.1f}", 100 * v) : "n/a"; }
+
 std::string html_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
@@ -75,6 +87,29 @@ struct Doc {
   }
 };
 
+// The summary: the verdict rule, one sentence per finding, and the table of every comparison.
+void summary_section(Doc& doc, const json& r) {
+  doc.heading("Summary");
+  const double min_effect = min_effect_of(r);
+  const auto findings = study_findings(r, min_effect);
+  std::vector<std::string> verdicts;
+  for (const auto& f : findings) verdicts.push_back("**" + std::string(to_string(f.outcome)) + "** — " + f.text);
+  doc.list(verdicts);
+  std::vector<std::vector<std::string>> rows = {{"finding", "a − b", "seeds (a / b)", "difference (points)", "95% CI",
+                                                 "Welch df", "paper expects", "verdict"}};
+  for (const auto& f : findings)
+    rows.push_back({f.id, f.a_label + " − " + f.b_label, fmt::format("{} / {}", f.a.n, f.b.n), points(f.diff.diff),
+                    f.diff.valid() ? fmt::format("[{}, {}]", points(f.diff.lo), points(f.diff.hi)) : "n/a",
+                    std::isfinite(f.diff.df) ? fmt::format("{:.1f}", f.diff.df) : "n/a", f.a_higher ? "> 0" : "< 0",
+                    to_string(f.outcome)});
+  doc.table(rows);
+  doc.para(verdict_rule_text(min_effect));
+  doc.para("Numbers vary by a few points across processors (their floating-point kernels differ and training amplifies "
+           "that); the rule is built to absorb it: a verdict needs an interval that excludes zero, so a gap that the "
+           "noise of a few seeds could explain stays inconclusive.");
+  doc.figure("findings.png");
+}
+
 void diagnosis_section(Doc& doc, const json& r) {
   doc.heading("Dead channels in the source models");
   std::vector<std::vector<std::string>> rows = {
@@ -101,7 +136,7 @@ void diagnosis_section(Doc& doc, const json& r) {
 void fust_section(Doc& doc, const json& r) {
   doc.heading("Two-stage Fusion Tuning (Fig. 4)");
   doc.figure("confidence_scatter.png");
-  std::vector<std::vector<std::string>> rows = {{"arm", "samples masked (audio / visual)", "joint top-1", "probe: audio", "probe: visual"}};
+  std::vector<std::vector<std::string>> rows = {{"arm", "samples masked (audio / visual)", "joint top-1", "probe: audio", "probe: visual", "seeds"}};
   for (const auto& row : r["fust"].value("rows", json::array())) {
     std::string m = "—";
     const json masks = row.value("masks", json());
@@ -109,7 +144,8 @@ void fust_section(Doc& doc, const json& r) {
       m = fmt::format("{} / {} (mean ratio {:.3f} / {:.3f})", masks.value("audio_masked", int64_t{0}),
                       masks.value("visual_masked", int64_t{0}), num(masks, "mean_ratio_audio"),
                       num(masks, "mean_ratio_visual"));
-    rows.push_back({row.value("arm", std::string("?")), m, pct(row.value("joint_top1", json())), pct(row.value("probe_audio", json())), pct(row.value("probe_visual", json()))});
+    rows.push_back({row.value("arm", std::string("?")), m, pct(row.value("joint_top1", json())), pct(row.value("probe_audio", json())),
+                    pct(row.value("probe_visual", json())), seeds_of(row.value("joint_top1", json()))});
   }
   doc.table(rows);
   const json& f = r["fust"];
@@ -127,16 +163,16 @@ void fust_section(Doc& doc, const json& r) {
 std::vector<Block> build(const json& r, const std::vector<StudyFigure>& figures) {
   Doc doc{{}, figures};
   doc.para(fmt::format("avtune's small-scale reproduction of \"Revisiting Pre-training in Audio-Visual Learning\" (Feng, Xia, Hu, "
-                       "2023) on the embedded default data ({}). {} seed(s) per compared run ({} for cross-modal initialisation, "
-                       "whose arms differ least); {} training runs, {} of them "
+                       "2023) on the embedded default data ({}). {} seed(s) planned per compared run ({} for cross-modal initialisation, "
+                       "whose arms differ least), and up to {} per arm where a comparison's interval left the verdict "
+                       "open; {} training runs, {} of them "
                        "trained by this invocation in {:.1f} min (the others reused from an earlier one). Accuracies are "
-                       "test top-1 in % after the last epoch (no selection on the test split), mean ± sample std over seeds.",
+                       "test top-1 in % after the last epoch (no selection on the test split), mean ± sample std over "
+                       "seeds; the seeds column says how many each arm got.",
                        r.value("data_dir", std::string("?")), r.value("seeds", 0), r.value("cross_seeds", r.value("seeds", 0)),
+                       r.value("max_seeds", r.value("seeds", 0)),
                        r.value("runs_total", 0), r.value("runs_trained_now", 0), r.value("seconds", 0.0) / 60));
-  doc.heading("Summary");
-  std::vector<std::string> verdicts;
-  for (const auto& f : study_findings(r)) verdicts.push_back(f.text);
-  doc.list(verdicts);
+  summary_section(doc, r);
   if (r.contains("pretrain")) {
     doc.heading("Source pre-training");
     const auto& p = r["pretrain"];
@@ -160,18 +196,20 @@ std::vector<Block> build(const json& r, const std::vector<StudyFigure>& figures)
     doc.heading("Cross-modal initialisation with ABRi (Fig. 1a)");
     for (auto it = r["cross_modal"].begin(); it != r["cross_modal"].end(); ++it) {
       doc.para("**" + it.value().value("title", it.key()) + "**");
-      std::vector<std::vector<std::string>> rows = {{"initialisation", "test top-1 (%)"}};
+      std::vector<std::vector<std::string>> rows = {{"initialisation", "test top-1 (%)", "seeds"}};
       for (const auto& row : it.value().value("rows", json::array()))
-        rows.push_back({row.value("variant", std::string("?")), pct(row.value("test_top1", json()))});
+        rows.push_back({row.value("variant", std::string("?")), pct(row.value("test_top1", json())),
+                        seeds_of(row.value("test_top1", json()))});
       doc.table(rows);
       doc.figure("curves_" + it.key() + ".png");
     }
   }
   if (r.contains("joint")) {
     doc.heading("Joint learning and linear probes (Fig. 1b)");
-    std::vector<std::vector<std::string>> rows = {{"audio encoder init", "joint top-1", "probe: audio", "probe: visual"}};
+    std::vector<std::vector<std::string>> rows = {{"audio encoder init", "joint top-1", "probe: audio", "probe: visual", "seeds"}};
     for (const auto& row : r["joint"].value("rows", json::array()))
-      rows.push_back({row.value("audio_init", std::string("?")), pct(row.value("joint_top1", json())), pct(row.value("probe_audio", json())), pct(row.value("probe_visual", json()))});
+      rows.push_back({row.value("audio_init", std::string("?")), pct(row.value("joint_top1", json())), pct(row.value("probe_audio", json())),
+                      pct(row.value("probe_visual", json())), seeds_of(row.value("joint_top1", json()))});
     doc.table(rows);
     doc.para("The visual encoder starts from the visual source model in every row.");
     doc.figure("joint.png");

@@ -11,11 +11,12 @@ using nlohmann::json;
 namespace {
 
 double num(const json& j) { return j.is_number() ? j.get<double>() : std::nan(""); }
+json finite_or_null(double v) { return std::isfinite(v) ? json(v) : json(); }
 
 std::string pct(const Estimate& e) {
   if (!std::isfinite(e.mean)) return "n/a";
-  return std::isfinite(e.std) && e.std > 0 ? fmt::format("{:.1f} ± {:.1f}", 100 * e.mean, 100 * e.std)
-                                           : fmt::format("{:.1f}", 100 * e.mean);
+  return e.n > 1 && std::isfinite(e.std) ? fmt::format("{:.1f} ± {:.1f}, n = {}", 100 * e.mean, 100 * e.std, e.n)
+                                         : fmt::format("{:.1f}, n = {}", 100 * e.mean, e.n);
 }
 
 // rows[i][key] when present.
@@ -24,14 +25,42 @@ Estimate at(const json& rows, size_t i, const char* key) {
   return estimate_of(rows[i][key]);
 }
 
-std::string said(Outcome o) {
-  switch (o) {
+std::string interval_text(const WelchInterval& d) {
+  if (!std::isfinite(d.diff)) return "difference n/a";
+  if (!d.valid()) return fmt::format("difference {:+.1f} points (no interval: fewer than 2 seeds)", 100 * d.diff);
+  return fmt::format("difference {:+.1f} points, 95% CI [{:+.1f}, {:+.1f}]", 100 * d.diff, 100 * d.lo, 100 * d.hi);
+}
+
+std::string said(const Finding& f, double min_effect) {
+  switch (f.outcome) {
     case Outcome::Held: return "held";
-    case Outcome::DidNotHold: return "did not hold here (the opposite showed)";
-    case Outcome::WithinNoise: return "is within noise here";
+    case Outcome::Contradicted: return "is contradicted here (the interval excludes zero the other way)";
+    case Outcome::Inconclusive:
+      if (std::max(std::fabs(f.diff.lo), std::fabs(f.diff.hi)) < min_effect)
+        return fmt::format("is inconclusive here (the interval contains zero; any effect is under {:.0f} points)",
+                           100 * min_effect);
+      return "is inconclusive here (the interval contains zero)";
     case Outcome::Unknown: break;
   }
-  return "is unknown (numbers missing)";
+  return "is unknown (numbers missing or fewer than 2 seeds)";
+}
+
+Finding make(const std::string& id, const std::string& a_label, const Estimate& a, const std::string& b_label,
+             const Estimate& b, bool a_higher) {
+  Finding f;
+  f.id = id;
+  f.a_label = a_label;
+  f.b_label = b_label;
+  f.a = a;
+  f.b = b;
+  f.a_higher = a_higher;
+  f.diff = difference(a, b);
+  f.outcome = verdict(f.diff, a_higher);
+  return f;
+}
+
+json estimate_json(const std::string& label, const Estimate& e) {
+  return {{"arm", label}, {"mean", finite_or_null(e.mean)}, {"std", finite_or_null(e.std)}, {"n", e.n}};
 }
 
 }  // namespace
@@ -39,47 +68,55 @@ std::string said(Outcome o) {
 const char* to_string(Outcome o) {
   switch (o) {
     case Outcome::Held: return "held";
-    case Outcome::DidNotHold: return "did not hold";
-    case Outcome::WithinNoise: return "within noise";
+    case Outcome::Contradicted: return "contradicted";
+    case Outcome::Inconclusive: return "inconclusive";
     case Outcome::Unknown: break;
   }
   return "unknown";
 }
 
-const char* to_string(Gap g) {
-  switch (g) {
-    case Gap::Higher: return "higher than";
-    case Gap::Lower: return "lower than";
-    case Gap::WithinNoise: return "within noise of";
-    case Gap::Unknown: break;
-  }
-  return "unknown against";
-}
-
 Estimate estimate_of(const json& ms) {
   if (!ms.is_object()) return {};
-  return {num(ms.value("mean", json())), num(ms.value("std", json()))};
+  Estimate e{num(ms.value("mean", json())), num(ms.value("std", json())), 0};
+  const json n = ms.value("n", json());
+  if (n.is_number_integer() && n.get<int64_t>() > 0) e.n = n.get<size_t>();
+  return e;
 }
 
-Gap compare(const Estimate& a, const Estimate& b) {
-  if (!std::isfinite(a.mean) || !std::isfinite(b.mean)) return Gap::Unknown;
-  const double bar = std::max(std::isfinite(a.std) ? a.std : 0.0, std::isfinite(b.std) ? b.std : 0.0);
-  if (a.mean - b.mean > bar) return Gap::Higher;
-  if (b.mean - a.mean > bar) return Gap::Lower;
-  return Gap::WithinNoise;
+WelchInterval difference(const Estimate& a, const Estimate& b) {
+  return welch_interval(a.mean, a.std, a.n, b.mean, b.std, b.n, 0.95);
 }
 
-Outcome expect(const Estimate& a, const Estimate& b, bool a_higher) {
-  switch (compare(a, b)) {
-    case Gap::Unknown: return Outcome::Unknown;
-    case Gap::WithinNoise: return Outcome::WithinNoise;
-    case Gap::Higher: return a_higher ? Outcome::Held : Outcome::DidNotHold;
-    case Gap::Lower: break;
-  }
-  return a_higher ? Outcome::DidNotHold : Outcome::Held;
+Outcome verdict(const WelchInterval& d, bool a_higher) {
+  if (!d.valid()) return Outcome::Unknown;
+  if (d.lo > 0) return a_higher ? Outcome::Held : Outcome::Contradicted;
+  if (d.hi < 0) return a_higher ? Outcome::Contradicted : Outcome::Held;
+  return Outcome::Inconclusive;
 }
 
-std::vector<Finding> study_findings(const json& r) {
+bool needs_more_seeds(const WelchInterval& d, double min_effect) {
+  return d.contains_zero() && std::max(std::fabs(d.lo), std::fabs(d.hi)) >= min_effect;
+}
+
+json Finding::to_json() const {
+  return {{"id", id}, {"verdict", avtune::to_string(outcome)},
+          {"expected", a_higher ? "a > b" : "a < b"},
+          {"a", estimate_json(a_label, a)}, {"b", estimate_json(b_label, b)},
+          {"difference", finite_or_null(diff.diff)}, {"ci95", {finite_or_null(diff.lo), finite_or_null(diff.hi)}},
+          {"df", finite_or_null(diff.df)}, {"se", finite_or_null(diff.se)}, {"method", "welch"}, {"text", text}};
+}
+
+std::string verdict_rule_text(double min_effect) {
+  return fmt::format(
+      "Verdict rule: each finding compares two arms; the difference of their means over seeds has a 95% confidence "
+      "interval from Welch's t (unequal variances, Welch–Satterthwaite degrees of freedom). **held**: the interval "
+      "excludes zero in the paper's direction; **contradicted**: it excludes zero in the other direction; "
+      "**inconclusive**: it contains zero; **unknown**: a number is missing or an arm has fewer than 2 seeds. Arms "
+      "whose interval contains zero and reaches beyond ±{:.0f} points get extra seeds, up to the plan's cap.",
+      100 * min_effect);
+}
+
+std::vector<Finding> study_findings(const json& r, double min_effect) {
   std::vector<Finding> out;
   // Row order is the plan's (study/plan.h): cross-modal variants random, pre-trained, ABRi per layer, ...;
   // joint audio inits random, other-modality, same-modality; FusT arms baseline, reference, symmetric, mean.
@@ -88,14 +125,14 @@ std::vector<Finding> study_findings(const json& r) {
       const auto& rows = it.value().value("rows", json::array());
       const std::string title = it.value().value("title", it.key());
       const Estimate rnd = at(rows, 0, "test_top1"), pre = at(rows, 1, "test_top1"), abri = at(rows, 2, "test_top1");
-      Finding hurt{"cross_modal_hurts/" + it.key(), expect(pre, rnd, false), ""};
-      hurt.text = fmt::format("Cross-modal initialisation ({}): pre-trained init ({}) is {} random init ({}). The paper's "
-                              "finding that cross-modal pre-training can hurt {}.",
-                              title, pct(pre), to_string(compare(pre, rnd)), pct(rnd), said(hurt.outcome));
+      Finding hurt = make("cross_modal_hurts/" + it.key(), "pre-trained", pre, "random", rnd, false);
+      hurt.text = fmt::format("Cross-modal initialisation ({}): pre-trained init ({}) against random init ({}): {}. The "
+                              "paper's finding that cross-modal pre-training can hurt {}.",
+                              title, pct(pre), pct(rnd), interval_text(hurt.diff), said(hurt, min_effect));
       out.push_back(hurt);
-      Finding abri_f{"abri_helps/" + it.key(), expect(abri, pre, true), ""};
-      abri_f.text = fmt::format("ABRi per layer ({}) is {} plain pre-trained init ({}) for the {}. The paper's fix {}.",
-                                pct(abri), to_string(compare(abri, pre)), pct(pre), title, said(abri_f.outcome));
+      Finding abri_f = make("abri_helps/" + it.key(), "pre-trained + ABRi (per layer)", abri, "pre-trained", pre, true);
+      abri_f.text = fmt::format("ABRi per layer ({}) against plain pre-trained init ({}) for the {}: {}. The paper's fix {}.",
+                                pct(abri), pct(pre), title, interval_text(abri_f.diff), said(abri_f, min_effect));
       out.push_back(abri_f);
     }
   }
@@ -103,34 +140,24 @@ std::vector<Finding> study_findings(const json& r) {
     const auto& rows = r["joint"].value("rows", json::array());
     const Estimate j0 = at(rows, 0, "joint_top1"), j2 = at(rows, 2, "joint_top1");
     const Estimate v0 = at(rows, 0, "probe_visual"), v2 = at(rows, 2, "probe_visual");
-    Finding up{"joint_stronger_encoder", expect(j2, j0, true), ""};
-    up.text = fmt::format("Joint learning: with a same-modality pre-trained audio encoder the joint accuracy ({}) is {} that "
-                          "with a random one ({}). The paper's finding that a stronger encoder raises the joint accuracy {}.",
-                          pct(j2), to_string(compare(j2, j0)), pct(j0), said(up.outcome));
+    Finding up = make("joint_stronger_encoder", "same-modality audio init", j2, "random audio init", j0, true);
+    up.text = fmt::format("Joint learning: joint accuracy with a same-modality pre-trained audio encoder ({}) against a "
+                          "random one ({}): {}. The paper's finding that a stronger encoder raises the joint accuracy {}.",
+                          pct(j2), pct(j0), interval_text(up.diff), said(up, min_effect));
     out.push_back(up);
-    Finding down{"joint_suppression", expect(v2, v0, false), ""};
-    down.text = fmt::format("Joint learning: the visual encoder's linear probe with that stronger audio encoder ({}) is {} "
-                            "that with a random one ({}). The paper's finding that the other encoder then learns less {}.",
-                            pct(v2), to_string(compare(v2, v0)), pct(v0), said(down.outcome));
+    Finding down = make("joint_suppression", "same-modality audio init", v2, "random audio init", v0, false);
+    down.text = fmt::format("Joint learning: the visual encoder's linear probe with that stronger audio encoder ({}) "
+                            "against a random one ({}): {}. The paper's finding that the other encoder then learns less {}.",
+                            pct(v2), pct(v0), interval_text(down.diff), said(down, min_effect));
     out.push_back(down);
   }
   if (r.contains("fust") && r["fust"].is_object()) {
     const auto& rows = r["fust"].value("rows", json::array());
     const Estimate base = at(rows, 0, "joint_top1"), sym = at(rows, 2, "joint_top1");
-    std::string best_name = "n/a";
-    double best = std::nan("");
-    for (size_t i = 1; i < rows.size(); ++i) {
-      const double m = at(rows, i, "joint_top1").mean;
-      if (std::isfinite(m) && !(m <= best)) {
-        best = m;
-        best_name = rows[i].value("arm", std::string("?"));
-      }
-    }
-    Finding f{"fust_improves", expect(sym, base, true), ""};
-    f.text = fmt::format("Fusion Tuning: the symmetric rule ({}) is {} the joint baseline ({}); the best arm is {} ({}). The "
-                         "paper's claim that Fusion Tuning improves joint learning {}.",
-                         pct(sym), to_string(compare(sym, base)), pct(base), best_name, pct({best, std::nan("")}),
-                         said(f.outcome));
+    Finding f = make("fust_improves", "FusT, symmetric rule", sym, "joint baseline", base, true);
+    f.text = fmt::format("Fusion Tuning: the symmetric rule ({}) against the joint baseline ({}): {}. The paper's claim "
+                         "that Fusion Tuning improves joint learning {}.",
+                         pct(sym), pct(base), interval_text(f.diff), said(f, min_effect));
     out.push_back(f);
   }
   return out;

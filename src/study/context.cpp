@@ -64,7 +64,7 @@ json to_json(const MeanStd& m) { return {{"mean", m.mean}, {"std", m.std}, {"n",
 json mean_curve_json(const std::vector<std::vector<double>>& per_seed) {
   size_t n = per_seed.empty() ? 0 : per_seed.front().size();
   for (const auto& c : per_seed) n = std::min(n, c.size());
-  json j = {{"epoch", json::array()}, {"mean", json::array()}, {"std", json::array()}};
+  json j = {{"epoch", json::array()}, {"mean", json::array()}, {"std", json::array()}, {"n", per_seed.size()}};
   for (size_t e = 0; e < n; ++e) {
     std::vector<double> v;
     for (const auto& c : per_seed) v.push_back(c[e]);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "avtune/study/adaptive_seeds.h"
 #include "avtune/study/diagnosis.h"
 #include "avtune/train/trainer.h"
 
@@ -32,27 +33,29 @@ json CrossModalResult::diagnosis_json() const {
 
 CrossModalResult run_cross_modal(const StudyPlan& p, Scheduler& s, const StudyContext& c) {
   CrossModalResult res;
+  // The findings' comparisons (report/verdicts.h): pre-trained (1) vs random (0), ABRi per layer (2) vs pre-trained (1).
+  const std::vector<ArmComparison> comparisons = {{1, 0, 0}, {2, 1, 0}};
   for (const auto& d : p.directions) {
     CrossModalDirectionResult dr;
     dr.direction = d;
     std::string after_ckpt;  // the plain pre-trained arm's first seed
-    for (size_t vi = 0; vi < p.variants.size(); ++vi) {
+    std::vector<std::vector<std::vector<double>>> curves(p.variants.size());
+    const auto run = [&](size_t vi, int k) {
       const auto& v = p.variants[vi];
-      CrossModalRow row;
-      row.variant = v.name;
-      for (int k = 0; k < p.cross_seeds; ++k) {
-        auto cfg = study_run(p, c, c.out / "cross-modal" / d.key / fmt::format("v{}-seed{}", vi, k), p.ft_epochs, p.ft_lr,
-                             p.ft_wd, p.seed.cross_modal + static_cast<uint64_t>(k));
-        cfg.model = {{"modality", d.modality}, {"width", p.width}, {"init", c.init_spec(d.source, d.conv1)}};
-        for (auto it = v.model.begin(); it != v.model.end(); ++it) cfg.model[it.key()] = it.value();
-        cfg.data = av_data(p, c);
-        const auto r = s.cached(cfg);
-        row.finals.push_back(r.last);
-        row.curves.push_back(r.top1);
-        if (vi == 1 && k == 0) after_ckpt = (fs::path(r.dir) / RunFiles::kLast).string();
-      }
-      dr.rows.push_back(std::move(row));
-    }
+      auto cfg = study_run(p, c, c.out / "cross-modal" / d.key / fmt::format("v{}-seed{}", vi, k), p.ft_epochs, p.ft_lr,
+                           p.ft_wd, p.seed.cross_modal + static_cast<uint64_t>(k));
+      cfg.model = {{"modality", d.modality}, {"width", p.width}, {"init", c.init_spec(d.source, d.conv1)}};
+      for (auto it = v.model.begin(); it != v.model.end(); ++it) cfg.model[it.key()] = it.value();
+      cfg.data = av_data(p, c);
+      const auto r = s.cached(cfg);
+      curves[vi].push_back(r.top1);
+      if (vi == 1 && k == 0) after_ckpt = (fs::path(r.dir) / RunFiles::kLast).string();
+      return std::vector<double>{r.last};
+    };
+    const auto values = run_adaptive_arms(s, std::vector<int>(p.variants.size(), p.cross_seeds), 1, comparisons,
+                                          {p.max_seeds, p.min_effect}, run);
+    for (size_t vi = 0; vi < p.variants.size(); ++vi)
+      dr.rows.push_back({p.variants[vi].name, values[vi][0], curves[vi]});
     // The after-diagnosis needs finished runs; a pass with pending runs leaves it for the next.
     if (!s.pass_pending())
       dr.after = diagnose_study_encoder(p, c, after_ckpt, d.prefix, d.modality == "audio" ? Modality::Audio : Modality::Visual);

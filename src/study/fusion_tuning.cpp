@@ -4,6 +4,7 @@
 
 #include "avtune/data/dataset.h"
 #include "avtune/run/training_run.h"
+#include "avtune/study/adaptive_seeds.h"
 #include "avtune/study/clip_card.h"
 #include "avtune/study/joint.h"
 #include "avtune/train/trainer.h"
@@ -66,32 +67,38 @@ FusionTuningResult run_fusion_tuning(const StudyPlan& p, Scheduler& s, const Stu
     res.groups.push_back(it == card.end() ? -1 : it->second);
   }
 
+  std::vector<std::string> mask_paths(p.arms.size());
   for (size_t i = 0; i < p.arms.size(); ++i) {
     const auto& arm = p.arms[i];
     FusionArmResult ar;
     ar.name = arm.name;
     ar.masked = arm.masked;
-    std::string mask_path;
     if (arm.masked) {
-      mask_path = (root / arm.file).string();
+      mask_paths[i] = (root / arm.file).string();
       const auto ratios = mask_ratios(arm.rule, res.confidences);
-      write_mask_ratios_csv(mask_path, res.confidences, ratios);
+      write_mask_ratios_csv(mask_paths[i], res.confidences, ratios);
       ar.masks = summarize(ratios);
     }
-    for (int k = 0; k < p.seeds; ++k) {
-      auto cfg = study_run(p, c, root / fmt::format("stage2-{}-seed{}", i, k), p.s2_epochs, p.ft_lr, p.ft_wd,
-                           p.seed.fust_stage2 + static_cast<uint64_t>(k));
-      cfg.model = {{"modality", "av"}, {"width", p.width},
-                   {"audio_init", (root / "stage1" / "audio" / RunFiles::kLast).string()},
-                   {"visual_init", (root / "stage1" / "visual" / RunFiles::kLast).string()}};
-      cfg.data = av_data(p, c, mask_path);
-      const auto r = s.cached(cfg);
-      ar.joint.push_back(r.last);
-      const auto [a, v] = linear_probes(p, s, c, r, p.seed.fust_probe + static_cast<uint64_t>(k));
-      ar.probe_audio.push_back(a);
-      ar.probe_visual.push_back(v);
-    }
     res.arms.push_back(std::move(ar));
+  }
+  // The finding's comparison (report/verdicts.h): the symmetric rule (arm 2) vs the baseline (arm 0), joint accuracy.
+  const auto run = [&](size_t i, int k) {
+    auto cfg = study_run(p, c, root / fmt::format("stage2-{}-seed{}", i, k), p.s2_epochs, p.ft_lr, p.ft_wd,
+                         p.seed.fust_stage2 + static_cast<uint64_t>(k));
+    cfg.model = {{"modality", "av"}, {"width", p.width},
+                 {"audio_init", (root / "stage1" / "audio" / RunFiles::kLast).string()},
+                 {"visual_init", (root / "stage1" / "visual" / RunFiles::kLast).string()}};
+    cfg.data = av_data(p, c, mask_paths[i]);
+    const auto r = s.cached(cfg);
+    const auto [a, v] = linear_probes(p, s, c, r, p.seed.fust_probe + static_cast<uint64_t>(k));
+    return std::vector<double>{r.last, a, v};
+  };
+  const auto values = run_adaptive_arms(s, std::vector<int>(p.arms.size(), p.seeds), 3, {{2, 0, 0}},
+                                        {p.max_seeds, p.min_effect}, run);
+  for (size_t i = 0; i < p.arms.size(); ++i) {
+    res.arms[i].joint = values[i][0];
+    res.arms[i].probe_audio = values[i][1];
+    res.arms[i].probe_visual = values[i][2];
   }
   return res;
 }

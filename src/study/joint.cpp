@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "avtune/study/adaptive_seeds.h"
 #include "avtune/train/trainer.h"
 
 namespace avtune {
@@ -41,24 +42,24 @@ json JointResult::to_json() const {
 
 JointResult run_joint(const StudyPlan& p, Scheduler& s, const StudyContext& c) {
   JointResult res;
-  for (size_t i = 0; i < p.joint_inits.size(); ++i) {
+  // The findings' comparisons (report/verdicts.h), same-modality (2) vs random (0) audio init: the joint
+  // accuracy (metric 0) and the visual encoder's probe (metric 2).
+  const std::vector<ArmComparison> comparisons = {{2, 0, 0}, {2, 0, 2}};
+  const auto run = [&](size_t i, int k) {
     const auto& init = p.joint_inits[i];
-    JointRow row;
-    row.audio_init = init.name;
-    for (int k = 0; k < p.seeds; ++k) {
-      auto cfg = study_run(p, c, c.out / "joint" / fmt::format("a{}-seed{}", i, k), p.joint_epochs, p.ft_lr, p.ft_wd,
-                           p.seed.joint + static_cast<uint64_t>(k));
-      cfg.model = {{"modality", "av"}, {"width", p.width}, {"audio_init", c.init_spec(init.source, init.conv1)},
-                   {"visual_init", c.source_checkpoint("visual")}};
-      cfg.data = av_data(p, c);
-      const auto r = s.cached(cfg);
-      row.joint.push_back(r.last);
-      const auto [a, v] = linear_probes(p, s, c, r, p.seed.joint_probe + static_cast<uint64_t>(k));
-      row.probe_audio.push_back(a);
-      row.probe_visual.push_back(v);
-    }
-    res.rows.push_back(std::move(row));
-  }
+    auto cfg = study_run(p, c, c.out / "joint" / fmt::format("a{}-seed{}", i, k), p.joint_epochs, p.ft_lr, p.ft_wd,
+                         p.seed.joint + static_cast<uint64_t>(k));
+    cfg.model = {{"modality", "av"}, {"width", p.width}, {"audio_init", c.init_spec(init.source, init.conv1)},
+                 {"visual_init", c.source_checkpoint("visual")}};
+    cfg.data = av_data(p, c);
+    const auto r = s.cached(cfg);
+    const auto [a, v] = linear_probes(p, s, c, r, p.seed.joint_probe + static_cast<uint64_t>(k));
+    return std::vector<double>{r.last, a, v};
+  };
+  const auto values = run_adaptive_arms(s, std::vector<int>(p.joint_inits.size(), p.seeds), 3, comparisons,
+                                        {p.max_seeds, p.min_effect}, run);
+  for (size_t i = 0; i < p.joint_inits.size(); ++i)
+    res.rows.push_back({p.joint_inits[i].name, values[i][0], values[i][1], values[i][2]});
   return res;
 }
 

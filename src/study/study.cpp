@@ -12,6 +12,7 @@
 #include "avtune/data/fbank_stats.h"
 #include "avtune/plot/chart.h"
 #include "avtune/report/study_report.h"
+#include "avtune/report/verdicts.h"
 #include "avtune/plot/run_figures.h"
 #include "avtune/run/run_pool.h"
 #include "avtune/study/cross_modal.h"
@@ -81,7 +82,7 @@ void fbank_stats(const StudyPlan& p, const StudyOptions& o, StudyContext& c, jso
 
 StudyPlan study_plan(const StudyOptions& opts) {
   StudyPlan p = make_plan(opts.quick);
-  set_seeds(p, opts.seeds, opts.cross_seeds);
+  set_seeds(p, opts.seeds, opts.cross_seeds, opts.max_seeds);
   return p;
 }
 
@@ -143,6 +144,10 @@ StudyResult run_study(const StudyOptions& o) {
   results["parallel_runs"] = {{"parallel", po.parallel}, {"threads_per_run", po.threads_per_run}};
   results["seeds"] = plan.seeds;
   results["cross_seeds"] = plan.cross_seeds;
+  results["max_seeds"] = plan.max_seeds;
+  // Every comparison a verdict rests on, with its 95% Welch interval and seeds per arm (docs/report.md).
+  results["findings"] = json::array();
+  for (const auto& f : study_findings(results, plan.min_effect)) results["findings"].push_back(f.to_json());
   results["plan"] = to_json(plan);
   results["stage_seconds"] = json::array();
   for (const auto& [name, s] : sched.stage_seconds()) results["stage_seconds"].push_back({name, s});

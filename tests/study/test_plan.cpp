@@ -14,6 +14,8 @@ TEST(Plan, DefaultValuesAreTheStudysOwn) {
   EXPECT_FALSE(p.quick);
   EXPECT_EQ(p.seeds, 3);
   EXPECT_EQ(p.cross_seeds, 5);
+  EXPECT_EQ(p.max_seeds, 7);  // seeds where the doubt is: up to 7 per arm
+  EXPECT_DOUBLE_EQ(p.min_effect, 0.02);
   EXPECT_DOUBLE_EQ(p.width, 0.25);
   EXPECT_EQ(p.batch, 32);
   EXPECT_EQ(p.audio_frames, 200);
@@ -66,6 +68,12 @@ TEST(Plan, SeedsFollowTheOptions) {
   EXPECT_EQ(study_plan(o).cross_seeds, 2);
   o.cross_seeds = 7;
   EXPECT_EQ(study_plan(o).cross_seeds, 7);
+  EXPECT_EQ(study_plan(o).max_seeds, 8);  // quick: the larger planned count + 1
+  o.max_seeds = 9;
+  EXPECT_EQ(study_plan(o).max_seeds, 9);
+  o.max_seeds = -1;
+  EXPECT_NE(test::error_of([&] { study_plan(o); }).find("--max-seeds"), std::string::npos);
+  o.max_seeds = 0;
   o.seeds = 0;
   EXPECT_NE(test::error_of([&] { study_plan(o); }).find("--seeds"), std::string::npos);
 }

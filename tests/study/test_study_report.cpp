@@ -62,7 +62,8 @@ std::string slurp(const std::string& p) {
 TEST(StudyReport, RendersEveryFigureFromResultsAlone) {
   test::TempDir t;
   const auto files = write_study_report(t.path.string(), results(), FigureFormat::Svg);
-  for (const char* stem : {"curves_audio_from_visual", "diagnosis_audio_from_visual", "joint", "confidence_scatter"}) {
+  for (const char* stem :
+       {"findings", "curves_audio_from_visual", "diagnosis_audio_from_visual", "joint", "confidence_scatter"}) {
     const fs::path png = t.path / "figures" / (std::string(stem) + ".png");
     ASSERT_TRUE(fs::exists(png)) << png;
     EXPECT_EQ(slurp(png.string()).substr(1, 3), "PNG");
@@ -70,11 +71,17 @@ TEST(StudyReport, RendersEveryFigureFromResultsAlone) {
     ASSERT_TRUE(fs::exists(svg)) << svg;
     EXPECT_NE(slurp(svg.string()).find("<svg"), std::string::npos);
   }
-  EXPECT_EQ(files.figures.size(), 8u);
+  EXPECT_EQ(files.figures.size(), 10u);
   const std::string md = slurp(files.markdown), html = slurp(files.html);
   EXPECT_NE(md.find("figures/joint.png"), std::string::npos);
   EXPECT_NE(md.find("figures/joint.svg"), std::string::npos);
   EXPECT_NE(md.find("## Summary"), std::string::npos);
+  // Every comparison with its interval and seeds per arm, the verdict and the rule printed.
+  EXPECT_NE(md.find("| fust_improves | FusT, symmetric rule − joint baseline | 2 / 2 | +0.0 | [-"), std::string::npos) << md;
+  EXPECT_NE(md.find("| inconclusive |"), std::string::npos);
+  EXPECT_NE(md.find("Verdict rule:"), std::string::npos);
+  EXPECT_NE(md.find("| initialisation | test top-1 (%) | seeds |"), std::string::npos);
+  EXPECT_NE(md.find("figures/findings.png"), std::string::npos);
   EXPECT_NE(html.find("data:image/png;base64,iVBORw0KGgo"), std::string::npos);
   EXPECT_EQ(html.find("diagnosis_visual_from_audio"), std::string::npos);  // no data, no figure
 }
@@ -82,7 +89,7 @@ TEST(StudyReport, RendersEveryFigureFromResultsAlone) {
 TEST(StudyReport, PngFormatWritesNoVectorFiles) {
   test::TempDir t;
   const auto files = write_study_report(t.path.string(), results(), FigureFormat::Png);
-  EXPECT_EQ(files.figures.size(), 4u);
+  EXPECT_EQ(files.figures.size(), 5u);
   EXPECT_FALSE(fs::exists(t.path / "figures" / "joint.svg"));
 }
 

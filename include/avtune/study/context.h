@@ -46,8 +46,8 @@ struct MeanStd {
 MeanStd mean_std(const std::vector<double>& v);
 nlohmann::json to_json(const MeanStd& m);
 
-// Per epoch over seeds (truncated to the shortest curve): {"epoch": [1..], "mean": [...], "std": [...]}
-// with std 0 for a single seed (the figures' error band).
+// Per epoch over seeds (truncated to the shortest curve): {"epoch": [1..], "mean": [...], "std": [...],
+// "n": seeds} with std 0 for a single seed (the figures' interval band).
 nlohmann::json mean_curve_json(const std::vector<std::vector<double>>& per_seed);
 
 }  // namespace avtune

@@ -48,6 +48,10 @@ struct StudyPlan {
   bool quick = false;
   int seeds = 3;        // seeds of every compared fine-tuning run
   int cross_seeds = 5;  // seeds of the cross-modal runs (their arms differ least)
+  // Seeds where the doubt is (study/adaptive_seeds.h): arms of a comparison whose 95% interval contains
+  // zero and reaches beyond +-min_effect get seeds added, up to max_seeds per arm.
+  int max_seeds = 7;
+  double min_effect = 0.02;
   EmbeddedDataOptions data;  // sizes of the embedded data (built when missing)
   double width = 0.25;       // ResNet-18 width of every model
   int64_t batch = 32;
@@ -73,8 +77,10 @@ struct StudyPlan {
 
 // Today's plan: the reported sizes, or with `quick` the smoke-test ones (tiny data, 1-2 epochs).
 StudyPlan make_plan(bool quick);
-// `seeds` per compared run; `cross_seeds` for the cross-modal runs (0 = seeds + 2, seeds when quick).
-void set_seeds(StudyPlan& p, int seeds, int cross_seeds);
+// `seeds` per compared run; `cross_seeds` for the cross-modal runs (0 = seeds + 2, seeds when quick);
+// `max_seeds` caps the seeds added where the doubt is (0 = the larger of the two + 2, + 1 when quick;
+// a cap at or below the planned seeds adds none).
+void set_seeds(StudyPlan& p, int seeds, int cross_seeds, int max_seeds = 0);
 
 // JSON with every field; the keys of the earlier flat "plan" (width, finetune_lr, ...) keep their names.
 nlohmann::json to_json(const StudyPlan& p);

@@ -49,6 +49,9 @@ class Scheduler {
   void wait(const std::string& why);
   // True while this pass has queued or deferred runs.
   bool pass_pending() const { return !queue_.empty() || !waiting_.empty(); }
+  // Runs queued plus reasons deferred so far in this pass: a caller compares two readings to learn
+  // whether its own asks left something pending (study/adaptive_seeds.h).
+  size_t pending_count() const { return queue_.size() + waiting_.size(); }
 
   int runs_trained() const { return trained_; }             // runs handed to the trainer so far
   size_t runs_total() const { return all_runs_.size(); }    // distinct run directories seen

@@ -14,6 +14,7 @@ struct StudyOptions {
   bool quick = false;    // smoke-test sizes: tiny data, 1-2 epochs
   int seeds = 3;         // seeds of every compared fine-tuning run
   int cross_seeds = 0;   // seeds of the cross-modal runs, whose arms differ least (0 = seeds + 2; seeds when quick)
+  int max_seeds = 0;     // cap of the seeds added where the doubt is (0 = the plan's default; study/plan.h)
   bool fresh = false;    // redo finished stages
   std::string device = "auto";
   int workers = 2;
