@@ -444,6 +444,11 @@ class Unpickler {
       case 'b': {  // BUILD: keep the state; for OrderedDict it is {'_metadata': ...}, which we do not need
         auto st = pop();
         top()->state = st;
+        // Any value with a state can close a cycle (DUP, BUILD: a float whose state is itself;
+        // fuzz/regressions/pickle/cycle-leak.pkl), so the teardown must see it too.
+        if (top()->kind != Kind::List && top()->kind != Kind::Dict && top()->kind != Kind::Set &&
+            top()->kind != Kind::Tuple && top()->kind != Kind::Object)
+          containers_.push_back(top());
         break;
       }
       case '0': pop(); break;
