@@ -45,10 +45,8 @@ struct Tables {
   AlignedFloats weights;          // kaldi_mel_banks's float32 values in panels (fbank_kernels::MelPanels)
   std::vector<float> weight_sums, weight_roots;  // per filter, and their square roots
   fftwf_plan plan = nullptr;       // complex DFT of length half
-  // Blocks of frames in SIMD lanes (fbank_kernels::fft_lanes), where fft is a power of two >= 16.
+  // Blocks of frames in SIMD lanes after the FFT (run_blocks), where fft is a power of two >= 16.
   bool lanes = false;
-  std::vector<float> lane_cos, lane_sin;  // fft_lanes's twiddles
-  std::vector<int64_t> order;             // where each bin lies in its output
   std::vector<int64_t> flo, fhi, foff;    // each filter's bins [flo, fhi) and their weights at foff,
   std::vector<float> fweights[2];         // times 1/4 for power, 1/2 for magnitude (split_lanes)
   k::MelFilters filters(bool magnitude) const {
@@ -114,11 +112,6 @@ std::unique_ptr<Tables> make_tables(const FbankOptions& o) {
   for (float w : t->weight_sums) t->weight_roots.push_back(std::sqrt(w));
   t->lanes = t->fft >= 16 && (t->fft & (t->fft - 1)) == 0;
   if (t->lanes) {
-    t->lane_cos.resize(static_cast<size_t>(k::fft_twiddle_count(t->half)) + 1);
-    t->lane_sin.resize(t->lane_cos.size());
-    k::fft_twiddles(t->half, t->lane_cos.data(), t->lane_sin.data());
-    t->order.resize(static_cast<size_t>(t->half));
-    k::fft_order(t->half, t->order.data());
     for (int64_t f = 0; f < t->bins; ++f) {
       int64_t lo = t->half, hi = 0;
       for (int64_t i = 0; i < t->half; ++i)
@@ -162,7 +155,7 @@ const Tables& tables_for(const FbankOptions& o) {
 struct Scratch {
   int64_t fft = 0, window = 0, bins = 0;
   AlignedFloats x, y, z, re, im, power, mel;
-  AlignedFloats rows, lane_re, lane_im, lane_power, lane_mel, mel_rows;  // one block of frames
+  AlignedFloats rows, spectra, lane_re, lane_im, lane_power, lane_mel, mel_rows;  // one block of frames
   int64_t mel_stride = 0;
   void fit(const Tables& t) {
     if (t.fft <= fft && t.window <= window && t.bins <= bins) return;
@@ -170,7 +163,8 @@ struct Scratch {
     window = std::max(window, t.window);
     bins = std::max(bins, t.bins);
     mel_stride = (bins + 7) / 8 * 8;
-    rows = aligned_floats(k::kLanes * window);
+    rows = aligned_floats(k::kLanes * fft);
+    spectra = aligned_floats(k::kLanes * fft);
     lane_re = aligned_floats(fft / 2 * k::kLanes);
     lane_im = aligned_floats(fft / 2 * k::kLanes);
     lane_power = aligned_floats(fft / 2 * k::kLanes);
@@ -222,9 +216,10 @@ const float* frame_samples(const Job& j, int64_t f) {
   return scratch.x.get();
 }
 
-// Frames [0, m) in blocks of kLanes with the frames in SIMD lanes (docs/audio.md): each frame
-// prepared into its row, the block's rows to lanes, one FFT for the block, power, mel filters, back
-// to rows for the conditioning check and the log. Returns the ill-conditioned frames.
+// Frames [0, m) in blocks of kLanes (docs/audio.md): each frame prepared into its row and through
+// FFTW's complex DFT of fft / 2 points, the block's spectra transposed into SIMD lanes for the split
+// and the mel filters, back to rows for the conditioning check and the log. Returns the
+// ill-conditioned frames.
 std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
   const Tables& t = *j.t;
   const FbankOptions& o = *j.o;
@@ -236,14 +231,17 @@ std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
   k::FrameEnergy e[k::kLanes];
   for (int64_t f0 = 0; f0 < m; f0 += k::kLanes) {
     const int64_t n = std::min<int64_t>(k::kLanes, m - f0);
-    for (int64_t r = 0; r < n; ++r)
-      e[r] = k::prepare_frame(frame_samples(j, f0 + r), W, W, t.win.data(), c, o.remove_dc_offset,
-                              o.use_energy && o.raw_energy, s.rows.get() + r * W);
-    if (n < k::kLanes) std::memset(s.rows.get() + n * W, 0, sizeof(float) * static_cast<size_t>((k::kLanes - n) * W));
-    k::rows_to_lanes(s.rows.get(), W, W, t.fft, s.lane_re.get(), s.lane_im.get());
-    k::fft_lanes(s.lane_re.get(), s.lane_im.get(), t.half, t.lane_cos.data(), t.lane_sin.data());
-    k::split_lanes(s.lane_re.get(), s.lane_im.get(), t.order.data(), t.half, t.cos.data(), t.sin.data(), !o.use_power,
-                   s.lane_power.get());
+    for (int64_t r = 0; r < n; ++r) {
+      float* row = s.rows.get() + r * t.fft;  // fft floats apart: fftwf_malloc's alignment, as planned
+      e[r] = k::prepare_frame(frame_samples(j, f0 + r), W, t.fft, t.win.data(), c, o.remove_dc_offset,
+                              o.use_energy && o.raw_energy, row);
+      fftwf_execute_dft(t.plan, reinterpret_cast<fftwf_complex*>(row),
+                        reinterpret_cast<fftwf_complex*>(s.spectra.get() + r * t.fft));
+    }
+    if (n < k::kLanes)
+      std::memset(s.spectra.get() + n * t.fft, 0, sizeof(float) * static_cast<size_t>((k::kLanes - n) * t.fft));
+    k::rows_to_lanes(s.spectra.get(), t.fft, t.fft, t.fft, s.lane_re.get(), s.lane_im.get());
+    k::split_lanes(s.lane_re.get(), s.lane_im.get(), t.half, t.cos.data(), t.sin.data(), !o.use_power, s.lane_power.get());
     k::mel_lanes(s.lane_power.get(), filters, s.lane_mel.get());
     k::lanes_to_rows(s.lane_mel.get(), t.bins, s.mel_rows.get(), s.mel_stride);
     for (int64_t r = 0; r < n; ++r) {

@@ -176,12 +176,6 @@ __attribute__((always_inline)) inline void transpose8(Vec8* r) {
 // After transpose8, column i of the block is in r[kTransposed[i]] (the shuffles swap 1-2 and 5-6).
 constexpr int kTransposed[8] = {0, 2, 1, 3, 4, 6, 5, 7};
 
-bool odd_power_of_two(int64_t n) {
-  int bits = 0;
-  while ((int64_t{1} << bits) < n) ++bits;
-  return bits % 2 == 1;
-}
-
 }  // namespace
 
 AVTUNE_CLONES
@@ -211,118 +205,15 @@ void rows_to_lanes(const float* __restrict rows, int64_t stride, int64_t window,
   std::memset(im + t / 2 * kLanes, 0, sizeof(float) * static_cast<size_t>((fft - t) / 2 * kLanes));
 }
 
-int64_t fft_twiddle_count(int64_t fft) {
-  int64_t n = 0, quarter = odd_power_of_two(fft) ? fft / 8 : fft / 4;
-  if (odd_power_of_two(fft)) n += fft / 2;
-  for (int64_t m = quarter; m > 1; m /= 4) n += 3 * m;
-  return n;
-}
-
-void fft_twiddles(int64_t fft, float* cos, float* sin) {
-  constexpr double kTwoPi = 6.283185307179586476925;
-  auto put = [&](double a) { *cos++ = static_cast<float>(std::cos(a)), *sin++ = static_cast<float>(std::sin(a)); };
-  const bool odd = odd_power_of_two(fft);
-  if (odd)
-    for (int64_t j = 0; j < fft / 2; ++j) put(-kTwoPi * static_cast<double>(j) / static_cast<double>(fft));
-  for (int64_t m = odd ? fft / 8 : fft / 4; m > 1; m /= 4)
-    for (int64_t j = 0; j < m; ++j)
-      for (int q = 1; q <= 3; ++q) put(-kTwoPi * static_cast<double>(q * j) / static_cast<double>(4 * m));
-}
-
-void fft_order(int64_t fft, int64_t* order) {
-  // Each stage of radix r over spans of n points leaves bin k's sub-sequence (k mod r) at offset
-  // (k mod r) * n / r: the bin's position is the sum of these offsets down the stages.
-  for (int64_t k = 0; k < fft; ++k) {
-    int64_t pos = 0, rest = k, n = fft;
-    for (int64_t r = odd_power_of_two(fft) ? 2 : 4; n > 1; r = 4) {
-      pos += (rest % r) * (n / r);
-      rest /= r;
-      n /= r;
-    }
-    order[k] = pos;
-  }
-}
-
-namespace {
-
-// One radix-4 butterfly of decimation in frequency on r/i[a + d * q], q < 4, then the twiddles
-// w^q (cos c[q - 1], sin s[q - 1]) on outputs 1-3 when `twiddle`.
-__attribute__((always_inline)) inline void butterfly4(Vec8* r, Vec8* i, int a, int d, const float* c, const float* s, bool twiddle) {
-  const Vec8 a0r = r[a], a0i = i[a], a1r = r[a + d], a1i = i[a + d], a2r = r[a + 2 * d], a2i = i[a + 2 * d],
-             a3r = r[a + 3 * d], a3i = i[a + 3 * d];
-  const Vec8 b0r = a0r + a2r, b0i = a0i + a2i, b1r = a0r - a2r, b1i = a0i - a2i, b2r = a1r + a3r, b2i = a1i + a3i,
-             b3r = a1i - a3i, b3i = a3r - a1r;  // b3 = -i (a1 - a3)
-  const Vec8 y1r = b1r + b3r, y1i = b1i + b3i, y2r = b0r - b2r, y2i = b0i - b2i, y3r = b1r - b3r, y3i = b1i - b3i;
-  r[a] = b0r + b2r, i[a] = b0i + b2i;
-  if (!twiddle) {
-    r[a + d] = y1r, i[a + d] = y1i, r[a + 2 * d] = y2r, i[a + 2 * d] = y2i, r[a + 3 * d] = y3r, i[a + 3 * d] = y3i;
-    return;
-  }
-  r[a + d] = y1r * c[0] - y1i * s[0], i[a + d] = y1r * s[0] + y1i * c[0];
-  r[a + 2 * d] = y2r * c[1] - y2i * s[1], i[a + 2 * d] = y2r * s[1] + y2i * c[1];
-  r[a + 3 * d] = y3r * c[2] - y3i * s[2], i[a + 3 * d] = y3r * s[2] + y3i * c[2];
-}
-
-// The radix-4 stages of span m and m / 4 in one pass (16 points in registers): half the memory
-// traffic of two passes. cm/sm: stage m's twiddles, cq/sq: stage m / 4's.
-template <bool kSecondTwiddles>
-__attribute__((always_inline)) inline void stage_pair(Vec8* __restrict re, Vec8* __restrict im, int64_t fft, int64_t m, const float* cm,
-                       const float* sm, const float* cq, const float* sq) {
-  const int64_t q = m / 4;
-  for (int64_t g = 0; g < fft; g += 4 * m)
-    for (int64_t j = 0; j < q; ++j) {
-      Vec8 r[16], i[16];
-#pragma GCC unroll 16
-      for (int t = 0; t < 16; ++t) r[t] = re[g + j + q * t], i[t] = im[g + j + q * t];
-#pragma GCC unroll 4
-      for (int t = 0; t < 4; ++t) butterfly4(r, i, t, 4, cm + 3 * (j + q * t), sm + 3 * (j + q * t), true);
-#pragma GCC unroll 4
-      for (int t = 0; t < 4; ++t) butterfly4(r, i, 4 * t, 1, cq + 3 * j, sq + 3 * j, kSecondTwiddles);
-#pragma GCC unroll 16
-      for (int t = 0; t < 16; ++t) re[g + j + q * t] = r[t], im[g + j + q * t] = i[t];
-    }
-}
-
-}  // namespace
-
-AVTUNE_CLONES
-void fft_lanes(float* __restrict re_f, float* __restrict im_f, int64_t fft, const float* __restrict cs,
-               const float* __restrict sn) {
-  Vec8* re = reinterpret_cast<Vec8*>(re_f);  // fftwf_malloc'd: 32-byte aligned
-  Vec8* im = reinterpret_cast<Vec8*>(im_f);
-  int64_t m = fft / 4;
-  if (odd_power_of_two(fft)) {
-    const int64_t h = fft / 2;
-    for (int64_t j = 0; j < h; ++j) {
-      const Vec8 ar = re[j], ai = im[j], br = re[j + h], bi = im[j + h];
-      const Vec8 dr = ar - br, di = ai - bi;
-      re[j] = ar + br, im[j] = ai + bi;
-      re[j + h] = dr * cs[j] - di * sn[j], im[j + h] = dr * sn[j] + di * cs[j];
-    }
-    cs += h, sn += h, m = fft / 8;
-  }
-  for (; m >= 4; m /= 16) {
-    if (m > 4)  // stage m / 4's twiddles follow stage m's (span 1 has none)
-      stage_pair<true>(re, im, fft, m, cs, sn, cs + 3 * m, sn + 3 * m);
-    else
-      stage_pair<false>(re, im, fft, m, cs, sn, cs, sn);
-    const int64_t used = 3 * m + (m > 4 ? 3 * (m / 4) : 0);
-    cs += used, sn += used;
-  }
-  if (m == 1)  // an odd count of radix-4 stages: the last alone, without twiddles
-    for (int64_t g = 0; g < fft; g += 4) butterfly4(re + g, im + g, 0, 1, cs, sn, false);
-}
-
 // split_power's formula with the frames in lanes, bins k and half - k from the same two points:
 // X[k] = (A + B) - i w^k (A - B) with A = Z[k], B = conj Z[half - k], w = e^{-2 pi i / (2 half)},
 // and X[half - k] the same with A and B swapped and w^{half - k} = -conj w^k. Power without the 1/4
 // (or magnitude without the 1/2): the mel weights carry it, an exact power-of-two scaling.
 AVTUNE_CLONES
-void split_lanes(const float* __restrict re, const float* __restrict im, const int64_t* __restrict order,
-                 int64_t half, const float* __restrict cs, const float* __restrict sn, bool magnitude,
-                 float* __restrict power) {
+void split_lanes(const float* __restrict re, const float* __restrict im, int64_t half, const float* __restrict cs,
+                 const float* __restrict sn, bool magnitude, float* __restrict power) {
   for (int64_t k = 0; k <= half / 2; ++k) {
-    const int64_t p = order[k] * kLanes, q = order[(half - k) & (half - 1)] * kLanes;
+    const int64_t p = k * kLanes, q = (k == 0 ? 0 : half - k) * kLanes;
     const Vec8 ar = load8(re + p), ai = load8(im + p), br = load8(re + q), bi = load8(im + q);
     const Vec8 sr = ar + br, dr = ar - br, si = ai - bi, di = ai + bi;  // B = conj Z[half - k]
     const float c = cs[k], s = sn[k];

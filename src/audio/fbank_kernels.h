@@ -45,22 +45,17 @@ void mel_energies(const float* power, const MelPanels& banks, float* mel);
 bool ill_conditioned(const float* mel, const float* weight_sums, const float* weight_roots, int64_t bins,
                      float frame_energy, bool magnitude, bool use_log, float limit);
 
-// Blocks of kLanes frames with the frames in the SIMD lanes (docs/audio.md, "The fast fbank"): the
-// complex DFT of length fft / 2 of each frame's (even, odd) sample pairs, on [point][lane] arrays.
+// Blocks of kLanes frames with the frames in the SIMD lanes (docs/audio.md, "The fast fbank"): after
+// FFTW's complex DFT of each frame (length fft / 2 of its (even, odd) sample pairs), the spectra on
+// [point][lane] arrays for the split and the mel filters.
 constexpr int kLanes = 8;
 // rows[l * stride + t], t < window, l < kLanes -> re/im[(t / 2) * kLanes + l] for even/odd t, zeros
-// for window <= t < fft.
+// for window <= t < fft: interleaved complex rows to split [point][lane] arrays.
 void rows_to_lanes(const float* rows, int64_t stride, int64_t window, int64_t fft, float* re, float* im);
-// In-place complex DFT (forward) of length n = 4^k or 2 * 4^k >= 4 on [point][lane] arrays: one
-// radix-2 stage first when needed, then radix-4 stages (two per pass), decimation in frequency; the
-// output in fft_order's order. Twiddles: per stage (fft_twiddles).
-void fft_lanes(float* re, float* im, int64_t n, const float* cos, const float* sin);
-int64_t fft_twiddle_count(int64_t n);
-void fft_twiddles(int64_t n, float* cos, float* sin);  // fft_twiddle_count(n) each
-void fft_order(int64_t n, int64_t* order);              // bin k of fft_lanes's output is at order[k]
-// split_power on lanes: power[k * kLanes + l], k < half, from fft_lanes's output of length half.
-void split_lanes(const float* re, const float* im, const int64_t* order, int64_t half, const float* cos,
-                 const float* sin, bool magnitude, float* power);
+// split_power on lanes: power[k * kLanes + l], k < half, from the complex DFTs of length half in
+// re/im[k * kLanes + l] (natural order); the power without its 1/4, the magnitude without its 1/2.
+void split_lanes(const float* re, const float* im, int64_t half, const float* cos, const float* sin, bool magnitude,
+                 float* power);
 // mel[f * kLanes + l] = sum over bins [lo[f], hi[f]) of weights[offset[f] + bin - lo[f]] * power.
 struct MelFilters {
   const int64_t *lo, *hi, *offset;

@@ -90,7 +90,7 @@ TEST(FastFbank, IllConditionedFramesFollowKaldiFbankExactly) {
 }
 
 TEST(FastFbank, EveryFftLengthOfTheBlockedPathMatchesKaldiFbank) {
-  // The blocked FFT (frames in SIMD lanes, radix-4 passes, a radix-2 stage for odd powers of two)
+  // The blocked path (FFTW per frame, then the split and mel filters with frames in SIMD lanes)
   // at every length from 32 to 4096 points, frame counts that leave a partial last block, and both
   // edge modes: within the parity tolerance of kaldi_fbank (ATen's FFT) everywhere.
   for (const double rate : {1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0, 64000.0, 128000.0}) {

@@ -2,13 +2,12 @@
 // The Kaldi fbank computed directly, for the data pipeline: kaldi_fbank's options, errors and
 // numbers (within 1e-3 of torchaudio on the whole parity grid), several times faster (docs/audio.md).
 //
-// Frames go through in blocks of 8 with the frames in the SIMD lanes: each frame's copy/dither, DC
-// removal, energy, pre-emphasis and window in one pass into its row; then for the block one
-// complex FFT of n/2 points on each frame's (even, odd) sample pairs (a radix-4 FFT across the lanes,
-// with no planner, so the same bits in every process), the power spectrum, the sparse mel filters
-// (each filter touches only its bins), and the log, with no per-frame tensor operation. FFT lengths
-// that are not a power of two go through FFTW3 (single precision) one frame at a time, with plans
-// made once per length and shared across threads. docs/audio.md says why not FFTW for the blocks.
+// Frames go through in blocks of 8: each frame's copy/dither, DC removal, energy, pre-emphasis and
+// window in one pass into its row, then FFTW3's complex DFT of n/2 points (single precision) on its
+// (even, odd) sample pairs, with plans made once per length (FFTW_ESTIMATE: the same bits in every
+// process) and shared across threads; then, with the block's 8 frames in the SIMD lanes, the power
+// spectrum, the sparse mel filters (each filter touches only its bins) and the log, with no
+// per-frame tensor operation. FFT lengths that are not a power of two go one frame at a time.
 //
 // Frames where float rounding decides some mel value (bins some 90 dB under the frame's level: ~2%
 // of speech frames, every frame of a pure tone) are recomputed rounded as kaldi_fbank rounds (ATen's
