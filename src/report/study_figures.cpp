@@ -172,6 +172,18 @@ void confidence_figure(FigureWriter& w, const json& r) {
         [&](const std::string& p) { write_scatter_chart(p, st, {s}, true); });
 }
 
+// "cross_modal_hurts/audio_from_visual" -> "hurts: audio<-visual": category labels that fit.
+std::string short_id(std::string id) {
+  for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+           {"cross_modal_hurts/", "hurts: "}, {"abri_helps/", "ABRi: "}, {"audio_from_visual", "audio←visual"},
+           {"visual_from_audio", "visual←audio"}, {"joint_stronger_encoder", "joint: stronger"},
+           {"joint_suppression", "joint: suppression"}, {"fust_improves", "FusT improves"}}) {
+    const auto at = id.find(from);
+    if (at != std::string::npos) id.replace(at, from.size(), to);
+  }
+  return id;
+}
+
 // Each finding's difference of means, signed so that positive is the paper's direction, with its 95%
 // Welch interval as the error bar: a bar whose interval clears zero upwards held, downwards was contradicted.
 void findings_figure(FigureWriter& w, const json& r) {
@@ -181,7 +193,7 @@ void findings_figure(FigureWriter& w, const json& r) {
   for (const auto& f : study_findings(r)) {
     if (!f.diff.valid()) continue;
     const double sign = f.a_higher ? 1 : -1;
-    cats.push_back(f.id);
+    cats.push_back(short_id(f.id));
     s.y.push_back(100 * sign * f.diff.diff);
     s.err.push_back(100 * (f.diff.hi - f.diff.diff));
   }
@@ -189,7 +201,7 @@ void findings_figure(FigureWriter& w, const json& r) {
   ChartStyle st;
   st.title = "Findings: differences with 95% confidence intervals";
   st.x_label = "finding";
-  st.y_label = "points of accuracy, paper's direction > 0";
+  st.y_label = "points (paper's direction > 0)";
   st.width = 1000;
   w.add("findings", st.title,
         "Each finding's difference of means in points, signed so that the paper's direction is positive, with its 95% "
