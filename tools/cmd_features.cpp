@@ -24,7 +24,11 @@ void register_features(CLI::App& app, GlobalOptions& g) {
   // Boolean options take a value (true/false, as torchaudio's keyword arguments) and show it as such;
   // the bare flag means true (--htk-compat).
   auto add_bool = [cmd](const std::string& name, bool& v, const std::string& help) {
-    return cmd->add_option(name, v, help)->expected(0, 1)->default_str(v ? "true" : "false");
+    // A bare option takes its default_str: "true" here; the real default goes in the help text.
+    return cmd->add_option(name, v, help + (v ? " (default true)" : " (default false)"))
+        ->expected(0, 1)
+        ->default_str("true")
+        ->option_text("[BOOLEAN]");
   };
   cmd->add_option("FILE", opt->file, "audio file (wav, flac, ogg, ...); samples scaled to [-1, 1] like torchaudio.load")
       ->required()

@@ -52,7 +52,8 @@ void add_field_flag(CLI::App* cmd, Overrides& ov, const std::string& section, co
   const std::string text = def.empty() ? std::string(help) : std::string(help) + " (default " + def + ")";
   CLI::Option* opt;
   if constexpr (std::is_same_v<T, bool>) {
-    opt = ov.add(cmd, flag, section, key, member, text)->expected(0, 1);
+    // A bare boolean flag means true (CLI11 gives a bare option its default_str, not the type's parse).
+    opt = ov.add(cmd, flag, section, key, member, text)->expected(0, 1)->default_str("true")->option_text("[BOOLEAN]");
   } else {
     opt = ov.add(cmd, flag, section, key, member, text);
   }

@@ -35,8 +35,8 @@ sys.exit(0 if err <= 1e-3 else 1)
 check help 0 "$AVTUNE" features --help
 contains "help shows bins default" "--num-mel-bins INT=23"
 contains "help shows window default" "--window-type TEXT=povey"
-contains "help shows bool default" "--snip-edges BOOLEAN=true"
-contains "help shows htk default" "--htk-compat BOOLEAN=false"
+contains "help shows bool default" "(default true)"
+contains "help shows htk default" "put the energy last (default false)"
 contains "help shows preemphasis default" "--preemphasis-coefficient FLOAT=0.97"
 check top-help 0 "$AVTUNE" --help
 contains "listed" "features"
@@ -50,6 +50,10 @@ compare defaults.npy "kaldi.fbank(w.mean(0, keepdim=True))"
 check paper 0 "$AVTUNE" features "$T/in.wav" --out "$T/paper.npy" --channel 1 --subtract-wave-mean true \
   --htk-compat true --window-type hanning --num-mel-bins 128 --use-energy true --dither 0
 compare paper.npy "kaldi.fbank(w[1:2] - w[1:2].mean(), htk_compat=True, window_type='hanning', num_mel_bins=128, use_energy=True)"
+# A bare boolean option means true: the same features as with the values spelled out.
+check paper-bare 0 "$AVTUNE" features "$T/in.wav" --out "$T/paper_bare.npy" --channel 1 --subtract-wave-mean \
+  --htk-compat --window-type hanning --num-mel-bins 128 --use-energy --dither 0
+compare paper_bare.npy "kaldi.fbank(w[1:2] - w[1:2].mean(), htk_compat=True, window_type='hanning', num_mel_bins=128, use_energy=True)"
 
 # Every other option away from its default.
 check others 0 "$AVTUNE" features "$T/in.wav" --out "$T/others.npy" --frame-length 30 --frame-shift 12.5 \
