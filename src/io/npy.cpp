@@ -151,6 +151,12 @@ torch::Tensor read_npy(const std::string& path) {
   uint64_t nbytes = c10::elementSize(*dtype);
   bool overflow = false;
   for (auto d : stored) overflow = overflow || __builtin_mul_overflow(nbytes, static_cast<uint64_t>(d), &nbytes);
+  // With a zero dimension the byte size is 0 whatever the others are, but LibTorch's strides are the
+  // products of the non-zero ones (a fuzzed header made them overflow: fuzz/regressions/npy).
+  uint64_t extent = 1;
+  for (auto d : stored)
+    if (d > 0) overflow = overflow || __builtin_mul_overflow(extent, static_cast<uint64_t>(d), &extent);
+  overflow = overflow || extent > (uint64_t{1} << 62);
   if (overflow || file_size - data_start < nbytes)
     fail("npy", (overflow ? std::string("a shape whose byte size fits 64 bits") : std::to_string(nbytes) + " data bytes") +
                     " for shape " + shape_text.substr(0, 200),

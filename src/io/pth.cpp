@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/error.h"
@@ -71,7 +72,13 @@ py::ValuePtr load_zip(const std::string& path) {
     storages[key] = v;
     return v;
   };
-  auto [pkl, pkl_size] = reader->getRecord("data.pkl");
+  at::DataPtr pkl;
+  size_t pkl_size = 0;
+  try {  // a corrupt record throws c10::Error, which names no file (found by fuzz_pth)
+    std::tie(pkl, pkl_size) = reader->getRecord("data.pkl");
+  } catch (const c10::Error& e) {
+    fail("pth", "a readable data.pkl record", "a corrupt one (" + std::string(e.what_without_backtrace()) + ")", {path});
+  }
   // torch.save stores records uncompressed; a deflated data.pkl may expand ~1000x, so the values it may
   // make are bounded by the file's size on disk, not by the decompressed record.
   const size_t on_disk = static_cast<size_t>(std::filesystem::file_size(path));
