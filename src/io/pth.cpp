@@ -58,7 +58,13 @@ py::ValuePtr load_zip(const std::string& path) {
     const auto dtype = py::storage_dtype(storage_type_of(pid->items[1], path).name, path);
     const std::string rec = "data/" + key;
     if (!reader->hasRecord(rec)) fail("pth", "record " + rec + " in the archive", "none (truncated file?)", {path});
-    auto [ptr, nbytes] = reader->getRecord(rec);
+    at::DataPtr ptr;
+    size_t nbytes = 0;
+    try {  // a corrupt record: LibTorch's error names no file
+      std::tie(ptr, nbytes) = reader->getRecord(rec);
+    } catch (const c10::Error& e) {
+      fail("pth", "a readable record " + rec, "a corrupt one (" + std::string(e.what_without_backtrace()) + ")", {path});
+    }
     const size_t isz = c10::elementSize(dtype);
     const int64_t numel = pid->items[4]->kind == py::Kind::Int ? pid->items[4]->i : static_cast<int64_t>(nbytes / isz);
     if (numel < 0 || static_cast<uint64_t>(numel) > nbytes / isz)
