@@ -25,7 +25,8 @@ echo "fuzz: targets built in $(( $(date +%s) - t0 )) s"
 
 # -rss_limit_mb also caps any one allocation (malloc_limit_mb defaults to it): a small file must not
 # make avtune allocate gigabytes. The baseline (LibTorch under ASan) is ~330 MB.
-OPTS=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+# AVTUNE_FUZZ_SEED: libFuzzer's -seed (0 = a random one); CI fixes it so its short runs repeat.
+OPTS=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -seed="${AVTUNE_FUZZ_SEED:-0}")
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

@@ -8,4 +8,4 @@ bash scripts/build.sh
 (cd build && ctest --output-on-failure -j "${AVTUNE_TEST_JOBS:-2}" --timeout 900)
 bash scripts/test_core.sh
 # Every parser's libFuzzer target for a short fixed time; any finding fails (docs/reliability.md).
-bash scripts/fuzz.sh "${AVTUNE_FUZZ_SECONDS:-20}"
+AVTUNE_FUZZ_SEED=${AVTUNE_FUZZ_SEED:-1} bash scripts/fuzz.sh "${AVTUNE_FUZZ_SECONDS:-20}"

@@ -28,7 +28,8 @@ kill_at() {
 normalise_json() {
   python3 -c '
 import json, sys
-DROP = {"seconds", "stage_seconds", "runs_trained_now", "runs_total_now"}
+DROP = {"seconds", "stage_seconds", "runs_trained_now", "runs_total_now",
+        "samples_per_second", "peak_rss_mib", "cuda_peak_allocated_mib"}  # speed and memory of this process
 def clean(x):
     if isinstance(x, dict):
         return {k: clean(v) for k, v in x.items() if k not in DROP and not k.endswith("_seconds")}

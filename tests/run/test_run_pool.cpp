@@ -48,7 +48,8 @@ std::vector<json> metrics_without_time(const std::string& dir) {
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) {
       auto j = json::parse(line);
-      j.erase("seconds");
+      // Wall time, speed and memory belong to the process, not to the run's arithmetic.
+      for (const char* k : {"seconds", "samples_per_second", "peak_rss_mib", "cuda_peak_allocated_mib"}) j.erase(k);
       out.push_back(j);
     }
   return out;
