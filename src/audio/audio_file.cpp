@@ -98,7 +98,11 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
   // Read to the end rather than trusting info.frames, which is an estimate for some formats.
   const int channels = info.channels;
   std::vector<float> interleaved;
-  interleaved.reserve(static_cast<size_t>(std::max<sf_count_t>(info.frames, 0)) * channels);
+  // The header's frame count is reserved only when the file could hold it (8 samples per byte is
+  // beyond any lossless ratio of real audio): a small file declaring 2^40 frames must not allocate.
+  const auto file_bytes = std::filesystem::file_size(path, ec);
+  const double declared = static_cast<double>(std::max<sf_count_t>(info.frames, 0)) * channels;
+  if (!ec && declared <= 8.0 * static_cast<double>(file_bytes)) interleaved.reserve(static_cast<size_t>(declared));
   const int sub = info.format & SF_FORMAT_SUBMASK;
   const bool as_float = !opts.keep_float_samples && (sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE);
   const bool as_int32 = !opts.keep_float_samples && sub == SF_FORMAT_PCM_32;
