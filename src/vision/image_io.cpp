@@ -393,17 +393,8 @@ torch::Tensor read_image_hwc(const std::string& path, const ImageDecodeOptions& 
 }
 
 void write_jpeg(const std::string& path, const torch::Tensor& chw_uint8, int quality) {
-  if (quality < 1 || quality > 100) fail(kComponent, "a JPEG quality in [1, 100]", std::to_string(quality), {path});
-  torch::Tensor hwc;
-  Pixels px = rows_of(chw_uint8, path, &hwc);
-  unsigned char* buffer = nullptr;
-  unsigned long size = 0;
-  JpegErrors errors;
-  init_jpeg_errors(&errors);
-  const bool ok = encode_jpeg_raw(px, quality, &buffer, &size, &errors);
-  std::unique_ptr<unsigned char, void (*)(void*)> owned(buffer, std::free);
-  if (!ok) fail(kComponent, "a JPEG encoding", std::string("libjpeg error: ") + errors.message, {path});
-  write_file_atomic(path, std::string(reinterpret_cast<const char*>(buffer), size));
+  const std::vector<uint8_t> bytes = encode_jpeg(chw_uint8, quality, path);
+  write_file_atomic(path, std::string(bytes.begin(), bytes.end()));
 }
 
 std::vector<uint8_t> encode_jpeg(const torch::Tensor& chw_uint8, int quality, const std::string& name_for_errors) {

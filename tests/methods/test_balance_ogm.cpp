@@ -6,21 +6,15 @@
 #include "avtune/methods/balance_ogm.h"
 #include "avtune/train/trainer.h"
 #include "avtune/util/error.h"
+#include "balance_fixture.h"
 
 using namespace avtune;
 
 namespace {
 
-const ResNetConfig kTinyAudio{18, 1, 0.0625}, kTinyVisual{18, 3, 0.0625};
-
-Batch tiny_batch(int64_t B = 8) {
-  Batch b;
-  for (int64_t i = 0; i < B; ++i) b.names.push_back("s" + std::to_string(i)), b.indices.push_back(static_cast<size_t>(i));
-  b.labels = torch::arange(B) % 4;
-  b.audio = torch::randn({B, 1, 32, 16});
-  b.visual = torch::randn({B, 3, 2, 32, 32});
-  return b;
-}
+using test::kTinyAudio;
+using test::kTinyVisual;
+Batch tiny_batch(int64_t B = 8) { return test::tiny_balance_batch(B); }
 
 // name -> copy of the gradient, for every parameter of the model.
 std::map<std::string, torch::Tensor> grads_of(torch::nn::Module& m) {
