@@ -43,7 +43,7 @@ void register_diagnose(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--dead-fraction", o->opts.dead_sample_fraction, "a channel zero on at least this share of samples is dead")
       ->capture_default_str()->check(CLI::Range(0.0, 1.0));
   o->ov.add(cmd, "--data", "data", "root", o->data.root, "data set root for the activation view");
-  o->ov.add(cmd, "--format", "data", "format", o->data.format, "ks|csv|esc50|image-folder (default ks)");
+  o->ov.add(cmd, "--format", "data", "format", o->data.format, "ks|csv|esc50|image-folder|cremad|ave|vggsound|ucf101 (default ks)");
   o->ov.add(cmd, "--audio-dir", "data", "audio_dir", o->data.audio_dir, "audio folder (default ROOT/audio/<split>)");
   o->ov.add(cmd, "--visual-dir", "data", "visual_dir", o->data.visual_dir, "frames folder (default ROOT/visual/<split>)");
   add_input_flags(cmd, o->ov, o->data);

@@ -27,9 +27,9 @@ namespace {
 const std::map<std::string, std::vector<std::string>>& choices() {
   static const std::map<std::string, std::vector<std::string>> c = {
       {"modality", {"audio", "visual", "av"}},
-      {"format", {"ks", "csv", "esc50", "image-folder"}},
+      {"format", {"ks", "csv", "esc50", "image-folder", "cremad", "ave", "vggsound", "ucf101"}},
       {"fbank_stats", {"train", "given", "measured"}},
-      {"preset", {"ks", "cremad", "esc50"}},
+      {"preset", {"ks", "cremad", "esc50", "ave", "vggsound", "ucf101"}},
       {"fusion", {"concat", "sum", "film", "gated"}},
       {"abri", {"none", "batch", "channel"}},
       {"bn_reset", {"none", "all", "abnormal"}},

@@ -41,6 +41,7 @@
 #include "avtune/models/model_factory.h"
 #include "avtune/models/resnet.h"
 #include "avtune/data/clip_list.h"
+#include "avtune/data/shipped_lists.h"
 #include "avtune/data/dataset.h"
 #include "avtune/data/loader.h"
 #include "avtune/data/sample.h"

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "avtune/data/image_folder_dataset.h"
+#include "avtune/data/shipped_lists.h"
 #include "avtune/util/error.h"
 
 namespace avtune {
@@ -76,8 +77,34 @@ std::shared_ptr<Dataset> open_dataset(const DatasetSpec& spec, const std::string
     o.audio_dir = or_default(spec.audio_dir, root / "audio");
     o.modality = Modality::Audio;
     return std::make_shared<AVClipDataset>(std::move(list), o);
+  } else if (spec.format == "cremad") {
+    // <split>.csv of name,EMOTION when there is one, else the emotions in the clips' names.
+    const fs::path csv = list_of(root / (split + ".csv"));
+    list = fs::exists(csv) ? read_label_csv(csv.string(), cremad_classes())
+           : spec.modality == Modality::Visual
+               ? cremad_list_from_names(or_default(spec.visual_dir, root / "visual" / split), true)
+               : cremad_list_from_names(or_default(spec.audio_dir, root / "audio" / split), false);
+  } else if (spec.format == "ave" || spec.format == "vggsound" || spec.format == "ucf101") {
+    // Splits are lists over one pool of preprocessed clips (shipped_lists.h).
+    if (spec.format == "ave") {
+      list = read_ave_list(list_of(root / (split + "Set.txt")),
+                           {(root / "testSet.txt").string(), (root / "Annotations.txt").string()});
+    } else if (spec.format == "vggsound") {
+      list = read_vggsound_csv(list_of(root / "vggsound.csv"), split);
+    } else {
+      // "train"/"test" are split 1 of the three; "train2", "test3", ... the others.
+      const fs::path dir = fs::is_directory(root / "ucfTrainTestlist") ? root / "ucfTrainTestlist" : root;
+      std::string kind = split, n = "1";
+      if (!kind.empty() && kind.back() >= '1' && kind.back() <= '3') n = kind.back(), kind.pop_back();
+      if (kind != "train" && kind != "test") fail("ucf101", "a split train|test (split 1) or train2, test3, ...", "'" + split + "'");
+      list = read_ucf101_list(list_of(dir / (kind + "list0" + n + ".txt")),
+                              spec.classes_file.empty() ? (dir / "classInd.txt").string() : spec.classes_file);
+    }
+    o.audio_dir = or_default(spec.audio_dir, root / "audio" / kClipPoolSplit);
+    o.visual_dir = or_default(spec.visual_dir, root / "visual" / kClipPoolSplit);
+    return std::make_shared<AVClipDataset>(std::move(list), o);
   } else {
-    fail("dataset", "format ks|csv|esc50|image-folder", "'" + spec.format + "'");
+    fail("dataset", "format ks|csv|esc50|image-folder|cremad|ave|vggsound|ucf101", "'" + spec.format + "'");
   }
   o.audio_dir = or_default(spec.audio_dir, root / "audio" / split);
   o.visual_dir = or_default(spec.visual_dir, root / "visual" / split);

@@ -69,6 +69,12 @@ std::string stats_key(const DatasetSpec& spec, const std::string& split, const D
   for (const auto& [sp, file] : spec.lists) key += "|" + sp + "=" + file + ":" + stamp(file);
   for (const char* f : {"_1fps_path.txt", ".csv"}) key += "|" + stamp((fs::path(spec.root) / (split + f)).string());
   key += "|" + stamp((fs::path(spec.root) / "meta" / "esc50.csv").string());
+  // The shipped lists of cremad/ave/vggsound/ucf101 (data/shipped_lists.h).
+  for (const std::string& f : {split + "Set.txt", std::string("vggsound.csv"), std::string("ucfTrainTestlist/classInd.txt")})
+    key += "|" + stamp((fs::path(spec.root) / f).string());
+  for (const char* kind : {"train", "test"})
+    for (int n = 1; n <= 3; ++n)
+      key += "|" + stamp((fs::path(spec.root) / "ucfTrainTestlist" / (kind + std::string("list0") + std::to_string(n) + ".txt")).string());
   return key;
 }
 }  // namespace

@@ -78,7 +78,7 @@ RenderedChart render_bar_chart(FigureFormat format, const ChartStyle& style, con
   }
   if (a.y_min < 0 && a.y_max > 0) fig.fill_rect(a.left, row(0), a.width, 1, kAxis);
   fig.reset_clip();
-  if (no_data) frame.draw_note("no data");
+  if (no_data || !style.note.empty()) frame.draw_note(no_data && style.note.empty() ? "no data" : style.note);
   frame.draw_decorations();
   return {fig.finish(), a};
 }

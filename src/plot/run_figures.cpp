@@ -51,7 +51,7 @@ void write_alpha_figure(const std::string& path, const std::vector<std::string>&
   write_bar_chart(path, st, bn_names, {s});
 }
 
-void write_diagnosis_figure(const std::string& path, const Diagnosis& d, const Diagnosis* compare) {
+BarChartModel diagnosis_chart(const Diagnosis& d, const Diagnosis* compare) {
   std::vector<std::string> cats;
   for (const auto& l : d.layers) cats.push_back(l.name);
   std::vector<Series> groups;
@@ -82,13 +82,21 @@ void write_diagnosis_figure(const std::string& path, const Diagnosis& d, const D
     for (double y : g.y) any |= y > 0;
   ChartStyle st;
   st.title = compare ? "Abnormal BN channels: " + d.source + " vs " + compare->source : "Abnormal BN channels: " + d.source;
-  if (!any) st.title += " (none found)";
+  if (!any) {
+    st.title += " (none found)";
+    st.note = "none found: no abnormal or dead channels";
+  }
   st.x_label = "BatchNorm layer";
   st.y_label = "share of channels";
   st.y_min = 0;
   st.y_max = 1;
   st.width = 1100;
-  write_bar_chart(path, st, cats, groups);
+  return {st, cats, groups};
+}
+
+void write_diagnosis_figure(const std::string& path, const Diagnosis& d, const Diagnosis* compare) {
+  const BarChartModel c = diagnosis_chart(d, compare);
+  write_bar_chart(path, c.style, c.categories, c.groups);
 }
 
 void write_confidence_figure(const std::string& path, const std::vector<SampleConfidence>& conf,

@@ -18,12 +18,17 @@ const std::map<std::string, json>& presets() {
        {{"format", "ks"}, {"train_split", "train"}, {"eval_split", "test"}, {"fbank_mean", kKineticsSoundsFbankMean},
         {"fbank_std", kKineticsSoundsFbankStd}, {"fbank_stats", "given"}, {"frames", 3}, {"image_size", 224},
         {"audio_frames", kPaperAudioFrames}, {"mel_bins", 128}}},
-      // CREMA-D after `avtune preprocess` of VideoFlash/ (.flv): audio/, visual/ and train.csv/test.csv
-      // of name,EMOTION rows (the six emotions are in the file names: 1001_DFA_ANG_XX); the reference
-      // gives no fbank statistics for it, so the training split's are measured.
-      {"cremad", {{"format", "csv"}, {"train_split", "train"}, {"eval_split", "test"}, {"fbank_stats", "train"}}},
+      // CREMA-D after `avtune preprocess` of VideoFlash/ (.flv): audio/<split>/, visual/<split>/, and
+      // <split>.csv of name,EMOTION rows if given, else the emotion in each name (1001_DFA_ANG_XX); six
+      // classes in the lab's order. The reference gives no fbank statistics for it: measured.
+      {"cremad", {{"format", "cremad"}, {"train_split", "train"}, {"eval_split", "test"}, {"fbank_stats", "train"}}},
       // ESC-50 as it ships (audio/*.wav, meta/esc50.csv): folds 1-4 train, fold 5 evaluates.
       {"esc50", {{"format", "esc50"}, {"train_split", "train"}, {"eval_split", "test"}, {"fbank_stats", "train"}}},
+      // AVE, VGGSound and UCF-101: their shipped split lists over the preprocessed pool of clips
+      // (data/shipped_lists.h); the lab's loaders for them use no fbank statistics: measured.
+      {"ave", {{"format", "ave"}, {"train_split", "train"}, {"eval_split", "test"}, {"fbank_stats", "train"}}},
+      {"vggsound", {{"format", "vggsound"}, {"train_split", "train"}, {"eval_split", "test"}, {"fbank_stats", "train"}}},
+      {"ucf101", {{"format", "ucf101"}, {"train_split", "train"}, {"eval_split", "test"}, {"fbank_stats", "train"}}},
   };
   return p;
 }

@@ -34,6 +34,16 @@ check preprocess-test 0 "$AVTUNE" -q preprocess "$T/test" --out "$T/pre" --split
 contains "preprocess says which classes it appended" "new classes appended to classes.txt: green"
 ok "classes.txt keeps train's indices and appends" [ "$(tr '\n' ' ' < "$T/pre/classes.txt")" = "blue red green " ]
 ok "the flv clip was processed" [ -f "$T/pre/audio/test/blue_t.wav" ]
+# AVE's layout end to end: the videos preprocessed once into the pool `all`, its &-separated lists beside them.
+check preprocess-ave 0 "$AVTUNE" -q preprocess "$T/test" --out "$T/ave" --split all --frame-size 32
+printf 'Category&VideoID&Quality&StartTime&EndTime\r\nRed&red_t&good&0&2\r\nBlue&blue_t&good&0&2\r\nGreen&green_t&good&0&2\r\n' \
+  > "$T/ave/Annotations.txt"
+printf 'Red&red_t&good&0&2\r\nBlue&blue_t&good&0&2\r\n' > "$T/ave/trainSet.txt"
+printf 'Green&green_t&good&0&2\r\n' > "$T/ave/testSet.txt"
+check data-check-ave 0 "$AVTUNE" -q data check "$T/ave" --preset ave --frames 2 --audio-frames 96 --mel-bins 32 --csv "$T/ave.csv"
+ok "data check reads AVE's lists (2 + 1 clips)" [ "$(wc -l < "$T/ave.csv")" -eq 4 ]
+ok "AVE's classes in order of appearance in testSet.txt" grep -q '^test,green_t,0,Green' "$T/ave.csv"
+ok "AVE's training clips labelled by Annotations.txt's order" grep -q '^train,blue_t,2,Blue' "$T/ave.csv"
 
 # A small av model; the run measures the training split's fbank statistics (no --fbank-mean given).
 check train 0 "$AVTUNE" --threads 2 -q train --modality av --data "$T/pre" --width 0.125 --image-size 32 --frames 2 \
@@ -75,6 +85,7 @@ check predict-partial 1 "$AVTUNE" --threads 2 predict "$T/run/best.pth" "$T/test
 contains "predict names the broken file" "cut.mp4"
 contains "predict still predicts the rest" "blue_t.flv"
 contains "predict says how many failed" "1 of 6 clip(s) failed"
+ok "the error line is not glued to the last progress line" grep -q '^avtune: 1 of 6 clip(s) failed' "$T/out"
 ok "progress off a terminal has no carriage returns or escape codes" bash -c "! grep -q \$'\\r\\|\\x1b' '$T/out'"
 ok "FFmpeg's messages are avtune warnings naming the file" bash -c "! grep -v '^avtune: warning: FFmpeg: .*cut.mp4' '$T/out' | grep -q 'moov atom'"
 check predict-missing 1 "$AVTUNE" -q predict "$T/run/last.pth" "$T/nothing.mp4"
@@ -90,6 +101,16 @@ check diagnose-run 0 "$AVTUNE" --threads 2 -q diagnose "$T/run/last.pth" --data 
 contains "diagnose names the audio encoder" "audio encoder"
 contains "diagnose names the visual encoder" "visual encoder"
 ok "diagnose CSV has an encoder column" grep -q '^visual_net\.,' "$T/diag.csv"
+# The run's data options (input sizes, measured normalisation) are diagnose's defaults: giving them
+# explicitly changes nothing, giving other ones does.
+read -r FM FS <<<"$($PY -c "import json,sys; d=json.load(open(sys.argv[1]))['data']; print(repr(d['fbank_mean']), repr(d['fbank_std']))" "$T/run/config.json")"
+DIAG=(--threads 2 -q diagnose "$T/run/last.pth" --data "$T/pre" --split test --samples 2 --workers 1 --threshold 1e-10)
+check diagnose-implicit 0 "$AVTUNE" "${DIAG[@]}" --json "$T/di.json"
+check diagnose-explicit 0 "$AVTUNE" "${DIAG[@]}" --json "$T/de.json" --frames 2 --image-size 32 --audio-frames 96 --mel-bins 32 \
+  --fbank-mean="$FM" --fbank-std="$FS"
+check diagnose-other 0 "$AVTUNE" "${DIAG[@]}" --json "$T/do.json" --audio-frames 64 --mel-bins 16 --fbank-mean=3 --fbank-std=0.5
+ok "diagnose takes the run's data options" cmp -s "$T/di.json" "$T/de.json"
+ok "other data options give another activation view" bash -c "! cmp -s '$T/di.json' '$T/do.json'"
 
 # data check: the preprocessed set passes; without one wav it fails naming the file.
 check data-check 0 "$AVTUNE" -q data check "$T/pre" --frames 2 --audio-frames 96 --mel-bins 32 --csv "$T/check.csv"
@@ -108,5 +129,20 @@ check features-bool-value 0 "$AVTUNE" -q features "$T/pre/audio/test/red_t.wav" 
 check fbank-stats-data-flags 0 "$AVTUNE" -q fbank-stats --data "$T/pre" --audio-dir "$T/pre/audio/train" --train-split train \
   --audio-frames 96 --mel-bins 32
 contains "fbank-stats prints flags" "--fbank-mean"
+# Usage errors exit 2 (CLI11's own codes were 105, 109, ...), whatever the subcommand.
+check unknown-flag 2 "$AVTUNE" fbank-stats --data "$T/pre" --nope
+contains "an unknown flag is named" "--nope"
+check flag-twice 2 "$AVTUNE" preprocess "$T/test" --out "$T/a" --out "$T/b"
+check bad-preset 2 "$AVTUNE" train --data "$T/pre" --preset kinetics --out "$T/x"
+# scripts/run.sh --out DIR: the caller's --out replaces the default one (CLI11 refuses two). The script
+# runs in a copy whose setup, build and avtune are stubs that record their arguments.
+mkdir -p "$T/repo/scripts" "$T/repo/build"
+cp "$(dirname "$0")/../../scripts/run.sh" "$T/repo/scripts/"
+printf '#!/bin/sh\n' > "$T/repo/scripts/setup.sh"; cp "$T/repo/scripts/setup.sh" "$T/repo/scripts/build.sh"
+printf '#!/bin/sh\nprintf "%%s\\n" "$@" > "%s"\n' "$T/args" > "$T/repo/build/avtune"; chmod +x "$T/repo/build/avtune"
+check run-sh-out 0 bash "$T/repo/scripts/run.sh" --quick --out "$T/mine"
+ok "run.sh passes one --out, the caller's" bash -c '[ "$(grep -c -- "^--out\$" "$1")" -eq 1 ] && grep -qx -- "$2" "$1"' _ "$T/args" "$T/mine"
+check run-sh-default 0 env AVTUNE_OUT="$T/default" bash "$T/repo/scripts/run.sh" --quick
+ok "run.sh without --out uses the default" grep -qx -- "$T/default" "$T/args"
 
 finish predict

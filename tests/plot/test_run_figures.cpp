@@ -103,3 +103,43 @@ TEST(RunFigures, ConfidenceScatterAndMaskClasses) {
   EXPECT_NE(msg.find("one colour class per sample"), std::string::npos) << msg;
   EXPECT_NE(msg.find("2 for 4"), std::string::npos) << msg;
 }
+
+// Issue 18: a diagnosis with nothing abnormal says "none found" (not empty axes), and the legend
+// spells gamma and beta in ASCII (cairo's fallback fonts drew the Greek letters as "?").
+TEST(RunFigures, DiagnosisWithNothingAbnormalSaysNoneFound) {
+  Diagnosis healthy = diagnosis("healthy.pt", 3, true);
+  for (auto& l : healthy.layers) {
+    l.abnormal_ratio = {0.0, 0.0};
+    l.dead_channels = 0;
+  }
+  healthy.options.abs_thresholds = {1e-10, 1e-2};
+  const BarChartModel none = diagnosis_chart(healthy);
+  EXPECT_NE(none.style.title.find("(none found)"), std::string::npos) << none.style.title;
+  EXPECT_EQ(none.style.note.rfind("none found", 0), 0u) << none.style.note;
+  ASSERT_EQ(none.groups.size(), 3u);  // two thresholds and the dead-on-data share
+  EXPECT_EQ(none.groups[0].name, "|gamma|,|beta| < 1e-10");
+  EXPECT_EQ(none.groups[1].name, "|gamma|,|beta| < 0.01");
+  for (const auto& g : none.groups)
+    for (unsigned char ch : g.name) EXPECT_TRUE(ch >= 0x20 && ch < 0x7f && ch != '?') << g.name;
+  // The note is drawn in the middle of the plot, where all-zero bars leave nothing else.
+  const RenderedChart png = render_bar_chart(FigureFormat::Png, none.style, none.categories, none.groups);
+  const plot_test::Image img = plot_test::decode_png(png.bytes, "the healthy diagnosis");
+  const PlotArea& a = png.area;
+  int ink = 0;
+  for (int y = a.top + a.height / 2 - 15; y < a.top + a.height / 2 + 15; ++y)
+    for (int x = a.left + a.width / 2 - 100; x < a.left + a.width / 2 + 100; ++x) ink += plot_test::gray(img.at(x, y), 200);
+  EXPECT_GT(ink, 20);
+  // With abnormal channels, no note and the plain title.
+  Diagnosis sick = healthy;
+  sick.layers[1].abnormal_ratio = {0.0, 0.25};
+  const BarChartModel some = diagnosis_chart(sick);
+  EXPECT_TRUE(some.style.note.empty());
+  EXPECT_EQ(some.style.title.find("none found"), std::string::npos) << some.style.title;
+  EXPECT_DOUBLE_EQ(some.groups[1].y[1], 0.25);
+  const RenderedChart png2 = render_bar_chart(FigureFormat::Png, some.style, some.categories, some.groups);
+  const plot_test::Image img2 = plot_test::decode_png(png2.bytes, "the diagnosis with findings");
+  int ink2 = 0;
+  for (int y = a.top + a.height / 2 - 15; y < a.top + a.height / 2 + 15; ++y)
+    for (int x = a.left + a.width / 2 - 100; x < a.left + a.width / 2 + 100; ++x) ink2 += plot_test::gray(img2.at(x, y), 200);
+  EXPECT_LT(ink2, ink);
+}

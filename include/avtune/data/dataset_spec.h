@@ -6,6 +6,9 @@
 //   format "esc50"        root/audio/*.wav + root/meta/esc50.csv; split "fold1".."fold5", "train:1,2,3,4",
 //                         or train (folds 1-4) / test, val (fold 5)
 //   format "image-folder" root/<split>/<class>/*.jpg|png
+//   format "cremad"       like csv with CREMA-D's six emotions; without <split>.csv, the emotions in the clip names
+//   format "ave", "vggsound", "ucf101": the shipped lists (trainSet.txt..., vggsound.csv, ucfTrainTestlist/)
+//                         over one pool of clips, root/{audio,visual}/all (data/shipped_lists.h)
 // Explicit paths override the conventions: audio_dir, visual_dir, list file per split.
 #include <map>
 #include <memory>

@@ -46,6 +46,7 @@ struct ChartStyle {
   bool legend = true;   // entries for the series with a name, above the plot
   bool markers = true;  // line charts: a marker at each point (scatter charts always draw markers)
   std::vector<std::string> class_names;  // scatter: legend names of Series::color_class values 0, 1, ...
+  std::string note;  // bar charts: a note in the middle of the plot (e.g. "none found" over all-zero bars)
 };
 
 struct Series {

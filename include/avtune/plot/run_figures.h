@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "avtune/methods/fusion_masks.h"
+#include "avtune/plot/chart.h"
 
 namespace avtune {
 
@@ -25,8 +26,17 @@ void write_alpha_figure(const std::string& path, const std::vector<std::string>&
 void write_run_figures(const std::string& dir, const std::string& kind, const std::vector<nlohmann::json>& log,
                        const std::vector<std::string>& alpha_bn, const std::vector<double>& alpha_mean);
 
+// A bar chart before it is drawn: what the figure says, testable without reading pixels.
+struct BarChartModel {
+  ChartStyle style;
+  std::vector<std::string> categories;
+  std::vector<Series> groups;
+};
+
 // Per BN layer: the abnormal ratio at every threshold and, when measured, the dead-on-data share;
-// with `compare`, both diagnoses side by side (Fig. 2a style).
+// with `compare`, both diagnoses side by side (Fig. 2a style). Series names spell gamma and beta in
+// ASCII; when no channel is abnormal, the title and a note in the plot say "none found".
+BarChartModel diagnosis_chart(const Diagnosis& d, const Diagnosis* compare = nullptr);
 void write_diagnosis_figure(const std::string& path, const Diagnosis& d, const Diagnosis* compare = nullptr);
 
 // Mean audio vs visual confidence per sample (Fig. 4 style), coloured by `classes[i]` (an index into

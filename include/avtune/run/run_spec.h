@@ -64,10 +64,10 @@ struct FieldInfo {
 // help and (through the struct) defaults are declared.
 template <typename F>
 void for_each_field(DataSettings& d, F&& f) {
-  f("preset", "--preset", "data set preset ks|cremad|esc50: its format, splits and normalisation (docs/datasets.md)",
+  f("preset", "--preset", "data set preset ks|cremad|esc50|ave|vggsound|ucf101: its format, splits and normalisation (docs/datasets.md)",
     d.preset);
   f("root", "--data", "data set root", d.root);
-  f("format", "--format", "layout of the data set: ks|csv|esc50|image-folder", d.format);
+  f("format", "--format", "layout of the data set: ks|csv|esc50|image-folder|cremad|ave|vggsound|ucf101", d.format);
   f("train_split", "--train-split", "training split", d.train_split);
   f("eval_split", "--eval-split", "evaluation split ('none' = no evaluation)", d.eval_split);
   f("audio_dir", "--audio-dir", "audio folder (empty: ROOT/audio/<split>)", d.audio_dir);

@@ -1,0 +1,216 @@
+#include "avtune/data/shipped_lists.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "avtune/util/error.h"
+
+namespace avtune {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
+  return s.substr(b);
+}
+
+// Trimmed lines; a UTF-8 byte-order mark and CRLF line ends are ignored (files passed through editors).
+std::vector<std::string> lines_of(const std::string& path, const std::string& component) {
+  std::ifstream in(path);
+  if (!in) fail(component, "a readable list file", "cannot open it", {path});
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(trim(l));
+  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim(lines[0].substr(3));
+  return lines;
+}
+
+std::vector<std::string> split_on(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream is(s);
+  while (std::getline(is, cur, sep)) out.push_back(trim(cur));
+  if (!s.empty() && s.back() == sep) out.emplace_back();
+  return out;
+}
+
+// One CSV record (RFC 4180 quoting: "a, b" is one field, "" inside quotes is a quote).
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
+      else if (c == '"') quoted = false;
+      else cur += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(trim(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(trim(cur));
+  return out;
+}
+
+int64_t index_in(std::vector<std::string>& classes, std::map<std::string, int64_t>& index, const std::string& name) {
+  auto [it, added] = index.emplace(name, static_cast<int64_t>(classes.size()));
+  if (added) classes.push_back(name);
+  return it->second;
+}
+
+bool is_int(const std::string& s) {
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; }) && s.size() < 10;
+}
+
+}  // namespace
+
+ClipList read_ave_list(const std::string& split_file, const std::vector<std::string>& class_order_files) {
+  ClipList list;
+  list.source = split_file;
+  std::map<std::string, int64_t> index;
+  auto records = [](const std::string& path, const auto& each) {
+    const auto lines = lines_of(path, "ave");
+    for (size_t k = 0; k < lines.size(); ++k) {
+      if (lines[k].empty()) continue;
+      const auto f = split_on(lines[k], '&');
+      if (f.size() >= 2 && f[0] == "Category" && f[1] == "VideoID") continue;  // Annotations.txt's header
+      if (f.size() < 5 || f[0].empty() || f[1].empty())
+        fail("ave", "'Category&VideoID&Quality&StartTime&EndTime'", "'" + lines[k] + "'", {path, static_cast<long>(k + 1)});
+      each(f, static_cast<long>(k + 1));
+    }
+  };
+  for (const auto& f : class_order_files)
+    if (!f.empty() && fs::exists(f)) records(f, [&](const std::vector<std::string>& r, long) { index_in(list.classes, index, r[0]); });
+  records(split_file, [&](const std::vector<std::string>& r, long line) {
+    list.entries.push_back({r[1], index_in(list.classes, index, r[0]), line});
+  });
+  if (list.entries.empty()) fail("ave", "at least one clip", "an empty list", {split_file});
+  return list;
+}
+
+ClipList read_vggsound_csv(const std::string& csv, const std::string& split) {
+  ClipList list;
+  list.source = csv;
+  const auto lines = lines_of(csv, "vggsound");
+  std::set<std::string> labels, splits;
+  struct Row {
+    std::string name, label;
+    long line;
+  };
+  std::vector<Row> rows;
+  for (size_t k = 0; k < lines.size(); ++k) {
+    if (lines[k].empty()) continue;
+    const auto f = csv_fields(lines[k]);
+    const FileLocation at{csv, static_cast<long>(k + 1)};
+    if (f.size() != 4 || f[0].empty() || f[2].empty())
+      fail("vggsound", "'youtube_id,start_seconds,label,split' (4 fields)", "'" + lines[k] + "'", at);
+    if (!is_int(f[1])) {
+      if (k == 0) continue;  // a header row added by hand
+      fail("vggsound", "whole start seconds", "'" + f[1] + "'", at);
+    }
+    char start[16];
+    std::snprintf(start, sizeof start, "%06d", std::stoi(f[1]));
+    labels.insert(f[2]);
+    splits.insert(f[3]);
+    if (f[3] == split) rows.push_back({f[0] + "_" + start, f[2], static_cast<long>(k + 1)});
+  }
+  if (rows.empty()) {
+    std::string have;
+    for (const auto& s : splits) have += (have.empty() ? "" : ", ") + s;
+    fail("vggsound", "rows of split '" + split + "'", have.empty() ? "no rows" : "only splits " + have, {csv});
+  }
+  list.classes.assign(labels.begin(), labels.end());
+  for (const auto& r : rows)
+    list.entries.push_back({r.name, std::lower_bound(list.classes.begin(), list.classes.end(), r.label) - list.classes.begin(), r.line});
+  return list;
+}
+
+ClipList read_ucf101_list(const std::string& list_file, const std::string& class_ind) {
+  ClipList list;
+  list.source = list_file;
+  std::map<std::string, int64_t> index;
+  const auto ind = lines_of(class_ind, "ucf101");
+  for (size_t k = 0; k < ind.size(); ++k) {
+    if (ind[k].empty()) continue;
+    std::istringstream is(ind[k]);
+    std::string num, name;
+    is >> num >> name;
+    const FileLocation at{class_ind, static_cast<long>(k + 1)};
+    if (!is_int(num) || name.empty() || std::stol(num) != static_cast<long>(list.classes.size()) + 1)
+      fail("ucf101", "'<index> <ClassName>' lines numbered 1, 2, ... in order", "'" + ind[k] + "'", at);
+    index[name] = static_cast<int64_t>(list.classes.size());
+    list.classes.push_back(name);
+  }
+  if (list.classes.empty()) fail("ucf101", "class names", "an empty file", {class_ind});
+  const auto lines = lines_of(list_file, "ucf101");
+  for (size_t k = 0; k < lines.size(); ++k) {
+    if (lines[k].empty()) continue;
+    std::istringstream is(lines[k]);
+    std::string path, num;
+    is >> path >> num;
+    const FileLocation at{list_file, static_cast<long>(k + 1)};
+    const fs::path p(path);
+    auto it = index.find(p.parent_path().filename().string());
+    if (it == index.end())
+      fail("ucf101", "'<ClassName>/<video>.avi [index]' with a class of " + class_ind, "'" + lines[k] + "'", at);
+    if (!num.empty() && (!is_int(num) || std::stol(num) != it->second + 1))
+      fail("ucf101", "the index of class " + it->first + " (" + std::to_string(it->second + 1) + ")", "'" + num + "'", at);
+    list.entries.push_back({p.stem().string(), it->second, static_cast<long>(k + 1)});
+  }
+  if (list.entries.empty()) fail("ucf101", "at least one clip", "an empty list", {list_file});
+  return list;
+}
+
+const std::vector<std::string>& cremad_classes() {
+  static const std::vector<std::string> c = {"NEU", "HAP", "SAD", "FEA", "DIS", "ANG"};
+  return c;
+}
+
+std::string cremad_emotion(const std::string& name) {
+  // ActorID_Sentence_Emotion_Level: 1001_DFA_ANG_XX
+  const auto f = split_on(name, '_');
+  if (f.size() != 4) return "";
+  const auto& c = cremad_classes();
+  return std::find(c.begin(), c.end(), f[2]) != c.end() ? f[2] : "";
+}
+
+ClipList cremad_list_from_names(const std::string& dir, bool folders) {
+  ClipList list;
+  list.source = dir;
+  list.classes = cremad_classes();
+  if (!fs::is_directory(dir)) fail("cremad", "a folder of clips (or ROOT/<split>.csv)", "'" + dir + "' is not a directory");
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const std::string n = e.path().filename().string();
+    if (n.empty() || n[0] == '.' || (n.size() > 8 && n.compare(n.size() - 8, 8, ".partial") == 0)) continue;
+    if (folders ? e.is_directory() : (e.is_regular_file() && e.path().extension() == ".wav"))
+      names.push_back(folders ? n : e.path().stem().string());
+  }
+  std::sort(names.begin(), names.end());
+  for (size_t k = 0; k < names.size(); ++k) {
+    const std::string emo = cremad_emotion(names[k]);
+    if (emo.empty())
+      fail("cremad", "clip names ActorID_Sentence_EMOTION_Level (EMOTION one of NEU HAP SAD FEA DIS ANG)",
+           "'" + names[k] + "'", {dir});
+    const auto& c = cremad_classes();
+    list.entries.push_back({names[k], std::find(c.begin(), c.end(), emo) - c.begin(), static_cast<long>(k + 1)});
+  }
+  if (list.entries.empty()) fail("cremad", "at least one clip", "none", {dir});
+  return list;
+}
+
+}  // namespace avtune
