@@ -58,6 +58,10 @@ contains "predict prints the audio part of a joint model" "audio part"
 ok "predict CSV has rows" [ "$(grep -c 'red_t.mp4' "$T/p.csv")" -ge 3 ]
 TOP=$($PY -c "import json,sys; print(json.load(open(sys.argv[1]))['predictions'][0]['top'][0]['index'])" "$T/p.json")
 ok "predict JSON has per-modality top-k" $PY -c "import json,sys; p=json.load(open(sys.argv[1]))['predictions'][0]; sys.exit(not (p['audio'] and p['visual']))" "$T/p.json"
+# The class names travel in the checkpoint: a copy away from its run directory names them too.
+mkdir -p "$T/alone" && cp "$T/run/last.pth" "$T/alone/model.pth"
+check predict-checkpoint-alone 0 "$AVTUNE" --threads 2 -q predict "$T/alone/model.pth" "$T/test/red_t.mp4" --json "$T/pa.json" --frame-size 32
+ok "the checkpoint names the classes" $PY -c "import json,sys; t=json.load(open(sys.argv[1]))['predictions'][0]['top'][0]; sys.exit(t['class'] != ['blue','red','green'][t['index']] or t['index'] != int(sys.argv[2]))" "$T/pa.json" "$TOP"
 check predict-clip 0 "$AVTUNE" --threads 2 -q predict "$T/run/last.pth" "$T/pre/visual/test/red_t" --json "$T/pc.json"
 check predict-run-dir 0 "$AVTUNE" --threads 2 -q predict "$T/run" "$T/pre/visual/test/red_t"
 contains "a run directory reads its best.pth" "red_t"
