@@ -90,6 +90,11 @@ contains "predict names the broken file" "cut.mp4"
 contains "predict still predicts the rest" "blue_t.flv"
 contains "predict says how many failed" "1 of 6 clip(s) failed"
 ok "the error line is not glued to the last progress line" grep -q '^avtune: 1 of 6 clip(s) failed' "$T/out"
+ok "a folder and a list are predicted with progress lines" grep -q '^predict 6/6 done in' "$T/out"
+# Videos are decoded in memory: nothing is written to the temporary folder.
+mkdir -p "$T/tmp-empty"
+check predict-in-memory 0 env TMPDIR="$T/tmp-empty" "$AVTUNE" --threads 2 -q predict "$T/run/last.pth" "$T/test/blue_t.flv" --frame-size 32
+ok "predict writes no temporary files" [ -z "$(ls -A "$T/tmp-empty")" ]
 ok "progress off a terminal has no carriage returns or escape codes" bash -c "! grep -q \$'\\r\\|\\x1b' '$T/out'"
 ok "FFmpeg's messages are avtune warnings naming the file" bash -c "! grep -v '^avtune: warning: FFmpeg: .*cut.mp4' '$T/out' | grep -q 'moov atom'"
 check predict-missing 1 "$AVTUNE" -q predict "$T/run/last.pth" "$T/nothing.mp4"
