@@ -4,6 +4,7 @@
 
 #include "avtune/data/embedded_data.h"
 #include "avtune/study/study.h"
+#include "avtune/study/workers.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -30,6 +31,14 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
                   "runs trained side by side, sharing --threads (0 = one per thread on CPU, 1 on a GPU)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  auto* nproc = cmd->add_option("--nproc", o->nproc,
+                                "worker processes sharing the study, each claiming runs and taking over a dead one's; "
+                                "--threads is split between them (under srun every task is a worker; docs/reproduce.md)")
+                    ->check(CLI::Range(1, 4096));
+  cmd->add_option("--gpus", o->gpus, "one worker per GPU, worker k on cuda:<k-th id> (comma-separated ids)")
+      ->delimiter(',')
+      ->check(CLI::NonNegativeNumber)
+      ->excludes(nproc);
   cmd->add_option("--figure-format", o->figure_format,
                   "figures as PNG (embedded in report.html), plus an SVG or PDF beside each: png|svg|pdf")
       ->capture_default_str()
@@ -42,10 +51,21 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
     apply_runtime(g);
     StudyOptions opts = *o;
     opts.device = g.device;
+    if (!opts.gpus.empty() && g.device != "auto")
+      throw CLI::ValidationError("--gpus", "expected no --device beside it (each worker takes its GPU), got --device " + g.device);
     opts.quiet = g.quiet;
     if (opts.data_dir.empty()) opts.data_dir = default_data_dir() + (opts.quick ? "-quick" : "");
     if (opts.out_dir.empty()) opts.out_dir = timestamped_dir("runs/reproduce-", opts.quick ? "-quick" : "");
+    if (launch_study_workers(opts, command_line(), g.threads)) {
+      std::printf("study finished on %d workers\nreport: %s/report.md\n", opts.gpus.empty() ? opts.nproc : static_cast<int>(opts.gpus.size()),
+                  opts.out_dir.c_str());
+      return;
+    }
     const auto r = run_study(opts);
+    if (r.results_json.empty()) {  // a worker other than 0: worker 0 writes the report
+      std::printf("worker %d of %d finished\n", r.worker, r.workers);
+      return;
+    }
     std::printf("study finished in %.1f min\nreport: %s\n        %s\nresults: %s\n", r.seconds / 60, r.report_md.c_str(),
                 r.report_html.c_str(), r.results_json.c_str());
   });

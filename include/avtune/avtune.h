@@ -117,4 +117,6 @@
 #include "avtune/study/pretraining.h"
 #include "avtune/study/scheduler.h"
 #include "avtune/study/study.h"
+#include "avtune/study/work_claim.h"
+#include "avtune/study/workers.h"
 #endif

@@ -40,7 +40,13 @@ void run_pool(std::vector<TrainConfig> jobs, const RunPoolOptions& opts) {
                  err ? "FAILED" : "finished", c.out_dir.c_str(), format_duration(s).c_str(), format_duration(eta).c_str());
   };
   auto run_one = [&](TrainConfig c) {
+    std::shared_ptr<void> held;  // the job's claim, released after after_run
     try {
+      if (opts.claim && !(held = opts.claim(c))) {
+        std::lock_guard<std::mutex> lk(mu);
+        ++done;  // not this process's to train
+        return;
+      }
       const RunOutcome out = run_training(c, opts.quiet || opts.parallel > 1);
       if (opts.after_run) opts.after_run(c, out);
       finished(c, nullptr);
@@ -64,7 +70,7 @@ void run_pool(std::vector<TrainConfig> jobs, const RunPoolOptions& opts) {
     };
     std::vector<std::thread> pool;
     const size_t width = std::min(n, static_cast<size_t>(opts.parallel));
-    if (!opts.quiet)
+    if (!opts.quiet && !opts.claim)  // with claims, which runs this process trains is known only as it goes
       std::fprintf(stderr, "%s: training %zu runs, %zu side by side, %d thread(s) each\n", opts.label.c_str(), n, width,
                    opts.threads_per_run);
     for (size_t k = 0; k < width; ++k) pool.emplace_back(worker);

@@ -57,7 +57,7 @@ CrossModalResult run_cross_modal(const StudyPlan& p, Scheduler& s, const StudyCo
     for (size_t vi = 0; vi < p.variants.size(); ++vi)
       dr.rows.push_back({p.variants[vi].name, values[vi][0], curves[vi]});
     // The after-diagnosis needs finished runs; a pass with pending runs leaves it for the next.
-    if (!s.pass_pending())
+    if (!s.pass_pending() && c.results)
       dr.after = diagnose_study_encoder(p, c, after_ckpt, d.prefix, d.modality == "audio" ? Modality::Audio : Modality::Visual);
     res.directions.push_back(std::move(dr));
   }

@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <memory>
+
 #include "avtune/data/dataset.h"
 #include "avtune/run/training_run.h"
 #include "avtune/study/adaptive_seeds.h"
 #include "avtune/study/clip_card.h"
 #include "avtune/study/joint.h"
+#include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
 
 namespace avtune {
@@ -53,6 +56,8 @@ FusionTuningResult run_fusion_tuning(const StudyPlan& p, Scheduler& s, const Stu
   if (s.pass_pending()) return res;  // stage 2 needs stage 1's confidences and checkpoints
   res.stage1_done = true;
 
+  // Every worker writes the same confidences and mask files, one at a time (study/work_claim.h).
+  auto shared_files = std::make_unique<StudyLock>(c.out);
   std::map<std::string, std::map<std::string, std::vector<float>>> conf;
   for (const std::string mod : {"audio", "visual"})
     conf[mod] = read_run_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
@@ -81,6 +86,7 @@ FusionTuningResult run_fusion_tuning(const StudyPlan& p, Scheduler& s, const Stu
     }
     res.arms.push_back(std::move(ar));
   }
+  shared_files.reset();
   // The finding's comparison (report/verdicts.h): the symmetric rule (arm 2) vs the baseline (arm 0), joint accuracy.
   const auto run = [&](size_t i, int k) {
     auto cfg = study_run(p, c, root / fmt::format("stage2-{}-seed{}", i, k), p.s2_epochs, p.ft_lr, p.ft_wd,

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "avtune/models/encoder_init.h"
+#include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
 #include "avtune/util/error.h"
 #include "avtune/util/progress.h"
@@ -72,7 +73,9 @@ RunLog Scheduler::cached(TrainConfig cfg) {
   all_runs_.insert(dir.string());
   if (fs::exists(dir / RunFiles::kLast)) {
     RunLog done = read_run(dir.string());
-    if (static_cast<int64_t>(done.top1.size()) >= cfg.epochs) return done;
+    // A run another worker holds is not done even when its files look it (study/work_claim.h): its
+    // last.pth is saved after the last epoch's metrics, and its figures after both.
+    if (static_cast<int64_t>(done.top1.size()) >= cfg.epochs && !RunClaim::held(dir.string())) return done;
     cfg.resume = true;  // interrupted: continue from last.pth (bit-exact on CPU, docs/training.md)
   }
   RunLog pending;

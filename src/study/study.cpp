@@ -20,6 +20,8 @@
 #include "avtune/study/fusion_tuning.h"
 #include "avtune/study/joint.h"
 #include "avtune/study/pretraining.h"
+#include "avtune/study/work_claim.h"
+#include "avtune/study/workers.h"
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/error.h"
 #include "avtune/util/runtime.h"
@@ -32,14 +34,15 @@ using nlohmann::json;
 namespace {
 
 // Runs side by side: by default one per intra-op thread on CPU, one at a time on a GPU.
-int parallel_runs(const StudyOptions& o) {
+int parallel_runs(const StudyOptions& o, const std::string& device) {
   if (o.parallel > 0) return o.parallel;
-  return resolve_device(o.device).is_cuda() ? 1 : torch::get_num_threads();
+  return resolve_device(device).is_cuda() ? 1 : torch::get_num_threads();
 }
-int threads_per_run(const StudyOptions& o) { return std::max(1, torch::get_num_threads() / parallel_runs(o)); }
 
-// Builds the embedded data unless <data>/README.md (its data card) exists.
-void build_data(const StudyPlan& p, const StudyOptions& o, json& results) {
+// Builds the embedded data unless <data>/README.md (its data card) exists; one worker at a time, so
+// the first builds and the others find it.
+void build_data(const StudyPlan& p, const StudyOptions& o, const StudyContext& c, json& results) {
+  StudyLock lock(c.out);
   if (fs::exists(fs::path(o.data_dir) / "README.md")) {
     if (!o.quiet) std::fprintf(stderr, "avtune reproduce: using the data in %s\n", o.data_dir.c_str());
   } else {
@@ -54,6 +57,7 @@ void build_data(const StudyPlan& p, const StudyOptions& o, json& results) {
 
 // Each data set is normalised with its own training-split statistics, cached beside the results.
 void fbank_stats(const StudyPlan& p, const StudyOptions& o, StudyContext& c, json& results) {
+  StudyLock lock(c.out);  // the first worker computes, the others read its cache
   for (const auto& [key, root] : {std::pair<std::string, std::string>{"av-fashion", c.av_root()},
                                   {"spoken-words", (fs::path(o.data_dir) / "spoken-words").string()}}) {
     const fs::path cache = c.out / ("fbank-stats-" + key + ".json");
@@ -90,35 +94,49 @@ StudyResult run_study(const StudyOptions& o) {
   if (o.out_dir.empty()) fail("reproduce", "an output folder", "none");
   if (o.parallel < 0) fail("reproduce", "--parallel >= 0", std::to_string(o.parallel));
   const StudyPlan plan = study_plan(o);
+  const StudyWorker worker = take_study_worker_from_environment();
+  // Clearing the stages needs one process before any claims: --nproc/--gpus do it before starting.
+  if (o.fresh && worker.count > 1)
+    fail("reproduce", "--fresh on a single worker (" + worker.source + " started " + std::to_string(worker.count) + ")",
+         "--fresh on worker " + std::to_string(worker.index) + "; run it once without srun/torchrun, or use a new --out");
   const FigureFormat format = parse_figure_format(o.figure_format);
   const auto t0 = std::chrono::steady_clock::now();
   StudyContext ctx;
   ctx.out = o.out_dir;
   ctx.data_dir = o.data_dir;
-  ctx.device = o.device;
+  ctx.device = worker_device(o, worker);
   ctx.workers = o.workers;
   ctx.quiet = o.quiet;
-  if (o.fresh)
-    for (const char* sub : {"pretrain", "cross-modal", "joint", "fust", "figures"}) fs::remove_all(ctx.out / sub);
+  ctx.results = worker.index == 0;
+  if (o.fresh) clear_study_stages(o.out_dir);
   fs::create_directories(ctx.out / "figures");
 
   RunPoolOptions po;
-  po.parallel = parallel_runs(o);
-  po.threads_per_run = threads_per_run(o);
+  po.parallel = parallel_runs(o, ctx.device);
+  po.threads_per_run = std::max(1, torch::get_num_threads() / po.parallel);
   po.quiet = o.quiet;
   po.label = "avtune reproduce";
   // Each run's own figures, as a run trained from the CLI has them (a run draws none itself).
   po.after_run = [](const TrainConfig& c, const RunOutcome& out) {
     write_run_figures(c.out_dir, out.kind, out.result.log, out.alpha_names(), out.alpha_means());
   };
-  Scheduler sched([po](std::vector<TrainConfig> jobs) { run_pool(std::move(jobs), po); }, o.quiet);
+  // Every pass's runs are claimed one by one (study/work_claim.h), so any number of workers may share
+  // the study; alone, a worker claims them all.
+  const SharedPassOptions so{worker.index, 0.5, o.quiet};
+  const ClaimingTrainer pool = [po](const std::vector<TrainConfig>& jobs, const ClaimHook& claim) {
+    RunPoolOptions p = po;
+    p.claim = claim;
+    run_pool(jobs, p);
+  };
+  Scheduler sched([pool, so](std::vector<TrainConfig> jobs) { train_pass_shared(std::move(jobs), pool, so); }, o.quiet);
 
   json results = json::object();
   // Each stage body runs once per pass; the last pass (nothing pending) leaves the final numbers.
-  sched.stage("data", [&] { build_data(plan, o, results); });
+  sched.stage("data", [&] { build_data(plan, o, ctx, results); });
   sched.stage("fbank statistics", [&] { fbank_stats(plan, o, ctx, results); });
   sched.stage("pre-training", [&] { results["pretrain"] = run_pretraining(plan, sched, ctx).to_json(); });
   sched.stage("diagnosis", [&] {
+    if (!ctx.results) return;  // worker 0's numbers; the diagnosis writes no file
     const json d = diagnose_sources(plan, ctx).to_json();
     for (auto it = d.begin(); it != d.end(); ++it) results["diagnosis"][it.key()] = it.value();
   });
@@ -136,12 +154,15 @@ StudyResult run_study(const StudyOptions& o) {
 
   StudyResult r;
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.worker = worker.index;
+  r.workers = worker.count;
+  if (!ctx.results) return r;  // every run is finished; worker 0 writes results.json and the report
   results["kind"] = kStudyResultsKind;
   results["seconds"] = r.seconds;
   results["runs_trained_now"] = sched.runs_trained();
   results["runs_total"] = sched.runs_total();
   results["quick"] = o.quick;
-  results["parallel_runs"] = {{"parallel", po.parallel}, {"threads_per_run", po.threads_per_run}};
+  results["parallel_runs"] = {{"parallel", po.parallel}, {"threads_per_run", po.threads_per_run}, {"workers", worker.count}};
   results["seeds"] = plan.seeds;
   results["cross_seeds"] = plan.cross_seeds;
   results["max_seeds"] = plan.max_seeds;

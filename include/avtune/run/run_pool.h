@@ -4,6 +4,7 @@
 // two runs on one thread each finish sooner than the same runs one after another on two threads.
 // Runs share the process-wide fbank and frame caches.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,10 @@ struct RunPoolOptions {
   // Called after each successful run, from the thread that trained it (e.g. to draw its figures);
   // an exception it throws counts as the run's failure.
   std::function<void(const TrainConfig&, const RunOutcome&)> after_run;
+  // Called by the thread about to train a job (study/work_claim.h): null skips the job (another
+  // process has it); otherwise the job, as the hook may have changed it, is trained and after_run
+  // called while the returned token is held. Unset: every job is trained.
+  std::function<std::shared_ptr<void>(TrainConfig&)> claim;
 };
 
 // Trains every job (run_training); with parallel > 1 the jobs' own progress bars are turned off and one

@@ -22,6 +22,7 @@ struct StudyContext {
   std::string device = "auto";
   int workers = 2;
   bool quiet = false;
+  bool results = true;  // this process computes the numbers (worker 0); other workers only train
   std::map<std::string, std::pair<double, double>> fbank;  // data set ("av-fashion", ...) -> (mean, std)
 
   std::string av_root() const;  // <data>/av-fashion, the target data set of every fine-tuning run

@@ -42,8 +42,8 @@ class Scheduler {
   // avtune::Error naming the stage and the runs it waits on when a pass defers runs but queues none.
   void stage(const std::string& name, const std::function<void()>& body);
 
-  // The run `cfg` describes: read back when finished, else queued (resume = true when it has a
-  // last.pth) or deferred, and a pending RunLog returned.
+  // The run `cfg` describes: read back when finished (and claimed by no worker), else queued
+  // (resume = true when it has a last.pth) or deferred, and a pending RunLog returned.
   RunLog cached(TrainConfig cfg);
   // Defers this pass: something the caller needs (e.g. a finished joint run for its probes) is pending.
   void wait(const std::string& why);

@@ -3,6 +3,7 @@
 // resumable stages (study/scheduler.h), ending in results.json and the report rendered from it
 // (report/study_report.h). The plan (study/plan.h) fixes every hyper-parameter and seed; docs/reproduce.md.
 #include <string>
+#include <vector>
 
 #include "avtune/study/plan.h"
 
@@ -20,13 +21,16 @@ struct StudyOptions {
   int workers = 2;
   int parallel = 0;         // runs trained side by side (run_pool), sharing the intra-op threads
                             // (0 = one run per thread on CPU, one at a time on a GPU)
+  int nproc = 1;            // local worker processes sharing the study (study/workers.h)
+  std::vector<int> gpus;    // one worker per listed GPU (study/workers.h)
   std::string figure_format = "svg";  // png|svg|pdf: figures as PNG, plus that vector file beside each
   bool quiet = false;
 };
 
 struct StudyResult {
-  std::string report_md, report_html, results_json;
+  std::string report_md, report_html, results_json;  // empty on workers but 0, which only train
   double seconds = 0;
+  int worker = 0, workers = 1;
 };
 
 // The plan the options ask for (make_plan with the options' seeds).
