@@ -6,10 +6,12 @@
 #include <memory>
 
 #include "avtune/data/dataset_spec.h"
+#include "avtune/dist/dist_env.h"
 #include "avtune/plot/run_figures.h"
 #include "avtune/methods/fusion_masks.h"
 #include "avtune/run/training_run.h"
 #include "avtune/util/atomic_file.h"
+#include "avtune/util/dir_lock.h"
 #include "avtune/util/error.h"
 #include "train_flags.h"
 
@@ -43,6 +45,9 @@ void register_fust(CLI::App& app, GlobalOptions& g) {
       if (launch_workers_if_asked(*st, g)) return;
       apply_runtime(g);
       std::string out = st->engine.out_dir.empty() ? default_run_dir("fust") : st->engine.out_dir;
+      // One stage 1 per directory (issue 17); each model's run below locks its own sub-folder too.
+      std::unique_ptr<DirLock> lock;
+      if (dist_env_from_environment().rank == 0) lock = std::make_unique<DirLock>(out);
       std::map<std::string, std::map<std::string, std::vector<float>>> conf;
       std::map<std::string, int64_t> labels;
       for (const std::string mod : {"audio", "visual"}) {

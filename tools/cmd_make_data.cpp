@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "avtune/data/embedded_data.h"
+#include "avtune/util/dir_lock.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -56,6 +57,8 @@ void register_make_data(CLI::App& app, GlobalOptions& g) {
     }
     opts.workers = st->workers > 0 ? st->workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     opts.quiet = g.quiet;
+    // One writer per data folder (issue 17): two at once would mix their files.
+    DirLock lock(opts.out_dir.empty() ? default_data_dir() : opts.out_dir);
     auto rep = make_embedded_data(opts);
     std::printf("wrote %lld files in %.1f s; data card: %s\n", static_cast<long long>(rep.files), rep.seconds, rep.card_path.c_str());
   });

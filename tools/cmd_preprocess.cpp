@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "avtune/data/video_preprocess.h"
+#include "avtune/util/dir_lock.h"
 #include "cli_common.h"
 
 namespace avtune::cli {
@@ -25,11 +26,18 @@ void register_preprocess(CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--jpeg-quality", o.jpeg_quality, "JPEG quality 1-100")->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--workers", o.workers, "clips decoded in parallel (0 = all cores)")->capture_default_str();
   cmd->add_flag("--overwrite", o.overwrite, "redo clips that are already done");
+  // A bare flag means true (CLI11 gives a bare option its default_str).
+  cmd->add_option("--visual-only", o.visual_only,
+                  "frames only, no wav: videos without a sound track are kept (train --modality visual) (default false)")
+      ->expected(0, 1)
+      ->default_str("true")
+      ->option_text("[BOOLEAN]");
   cmd->callback([st, &g] {
     apply_runtime(g);
     PreprocessOptions& o = *st;
     if (o.workers <= 0) o.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     o.quiet = g.quiet;
+    DirLock lock(o.output_dir);  // one writer per output root (issue 17); released on exit, kill -9 included
     auto rep = preprocess_videos(o);
     std::printf("%s\n", rep.summary().c_str());
     if (!rep.failures.empty())

@@ -15,7 +15,7 @@ namespace avtune::py {
 
 namespace {
 
-void check_shape(const ValuePtr& root, const std::string& source);
+std::unordered_map<const Value*, size_t> check_shape(const ValuePtr& root, const std::string& source);
 
 class Unpickler {
  public:
@@ -28,7 +28,7 @@ class Unpickler {
       if (op == '.') {
         if (stack_.size() != 1) bad("one object on the stack at STOP", std::to_string(stack_.size()));
         if (consumed) *consumed = static_cast<size_t>(p_ - begin_);
-        check_shape(stack_.back(), source_);
+        reachable_ = check_shape(stack_.back(), source_);
         done_ = true;
         return stack_.back();
       }
@@ -57,7 +57,8 @@ class Unpickler {
   std::unordered_map<const Value*, DictIndex> dict_index_;
 
   bool done_ = false;
-  std::vector<std::weak_ptr<Value>> containers_;  // to break cycles a failed pickle left behind
+  std::unordered_map<const Value*, size_t> reachable_;  // from the result, once done
+  std::vector<std::weak_ptr<Value>> containers_;  // to break cycles a pickle left behind
 
   void push(ValuePtr v) {
     // Each push costs at least one input byte; a decompressed pickle gets a cap from its file size.
@@ -71,11 +72,13 @@ class Unpickler {
 
  public:
   ~Unpickler() {
-    if (done_) return;
     // A hostile pickle may have made a list that contains itself (APPEND through the memo); emptying
-    // every container it made frees them instead of leaking the cycle.
+    // every container it made frees them instead of leaking the cycle. A successful pickle's result is
+    // acyclic (check_shape), but a cycle it left only in the memo leaked (fuzz_pickle,
+    // fuzz/regressions/pickle/memo-cycle-leak.pkl): only what the result reaches is kept.
     for (auto& w : containers_)
       if (auto v = w.lock()) {
+        if (done_ && reachable_.count(v.get())) continue;
         v->items.clear();
         v->entries.clear();
         v->args.reset();
@@ -465,7 +468,8 @@ class Unpickler {
 
 // Every value reachable from `root` at most kMaxPickleDepth deep and on no cycle (a list appended to
 // itself through the memo). Iterative, with each node's depth memoised, so shared subtrees cost once.
-void check_shape(const ValuePtr& root, const std::string& source) {
+// Returns the values reached.
+std::unordered_map<const Value*, size_t> check_shape(const ValuePtr& root, const std::string& source) {
   std::unordered_map<const Value*, size_t> depth;  // absent: unseen; 0: on the current path
   struct Frame {
     const Value* v;
@@ -510,6 +514,7 @@ void check_shape(const ValuePtr& root, const std::string& source) {
     depth[c] = 0;
     path.push_back({c, kids_of(c)});
   }
+  return depth;
 }
 
 }  // namespace

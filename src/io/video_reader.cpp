@@ -10,6 +10,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include <algorithm>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
@@ -60,7 +61,9 @@ struct ReadingScope {
 
 namespace {
 constexpr double kMaxVideoSeconds = 24 * 3600.0;   // docs/reliability.md
-constexpr double kMaxMissingVideoSeconds = 2.0;    // video ending this long before the clip: truncated
+// Video ending this long before the last sampled time means a cut file; a quarter of the clip for
+// short clips (a 3 s clip cut in half otherwise passed as padded frames), at least half a second.
+constexpr double kMaxMissingVideoSeconds = 2.0, kMinMissingVideoSeconds = 0.5;
 }  // namespace
 
 struct VideoReader::Impl {
@@ -183,44 +186,67 @@ torch::Tensor VideoReader::read_audio(int sample_rate) {
   AVStream* st = impl_->fmt->streams[impl_->audio_stream];
   CodecCtx c;
   open_codec(c, st, path_);
-  SwrContext* swr = nullptr;
-  AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-  AVChannelLayout in_layout;
-  if (c.ctx->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC)
-    av_channel_layout_default(&in_layout, c.ctx->ch_layout.nb_channels);
-  else
-    av_channel_layout_copy(&in_layout, &c.ctx->ch_layout);
-  int rc = swr_alloc_set_opts2(&swr, &mono, AV_SAMPLE_FMT_FLT, sample_rate, &in_layout, c.ctx->sample_fmt,
-                               c.ctx->sample_rate, 0, nullptr);
-  av_channel_layout_uninit(&in_layout);
-  if (rc < 0 || swr_init(swr) < 0) {
-    swr_free(&swr);
-    fail("video", "an audio resampler for this stream", av_err(rc), {path_});
-  }
-  std::vector<float> out;
-  std::vector<float> buf;
-  try {
-    decode_stream(impl_->fmt, impl_->audio_stream, c, path_, [&](AVFrame* f) {
-      const int cap = swr_get_out_samples(swr, f->nb_samples) + 32;
-      buf.resize(static_cast<size_t>(cap));
-      uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
-      const int n = swr_convert(swr, dst, cap, const_cast<const uint8_t**>(f->extended_data), f->nb_samples);
-      if (n < 0) fail("video", "resampled audio", av_err(n), {path_});
-      out.insert(out.end(), buf.begin(), buf.begin() + n);
-      return true;
-    });
-    for (;;) {  // flush the resampler's delay line
+  // The resampler follows each frame's own format, not the stream header's: swr_convert reads its input
+  // as configured, and a frame with more channels than the header says was read past its end
+  // (fuzz_video, fuzz/regressions/video/flac-channels.mkv). A stream may also change format mid-way.
+  struct Resampler {
+    SwrContext* swr = nullptr;
+    AVChannelLayout layout{};  // the frames' layout as they give it
+    int format = -1, rate = 0;
+    ~Resampler() {
+      swr_free(&swr);
+      av_channel_layout_uninit(&layout);
+    }
+  } r;
+  std::vector<float> out, buf;
+  auto drain = [&] {  // the resampler's delay line
+    for (;;) {
       buf.resize(4096);
       uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
-      const int n = swr_convert(swr, dst, 4096, nullptr, 0);
+      const int n = swr_convert(r.swr, dst, 4096, nullptr, 0);
       if (n <= 0) break;
       out.insert(out.end(), buf.begin(), buf.begin() + n);
     }
-  } catch (...) {
-    swr_free(&swr);
-    throw;
-  }
-  swr_free(&swr);
+  };
+  auto configure = [&](const AVFrame* f) {
+    if (r.swr) drain();
+    swr_free(&r.swr);
+    av_channel_layout_uninit(&r.layout);
+    if (av_channel_layout_copy(&r.layout, &f->ch_layout) < 0) fail("video", "an audio channel layout", "an invalid one", {path_});
+    r.format = f->format;
+    r.rate = f->sample_rate;
+    // As audio files (audio_file.cpp): a tiny rate would make 16 kHz audio thousands of times longer.
+    if (f->sample_rate <= 0 || static_cast<int64_t>(sample_rate) > static_cast<int64_t>(f->sample_rate) * 256)
+      fail("video", "an audio sample rate of at least 1/256 of " + std::to_string(sample_rate) + " Hz",
+           std::to_string(f->sample_rate) + " Hz", {path_});
+    AVChannelLayout in_layout;
+    if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || !av_channel_layout_check(&f->ch_layout))
+      av_channel_layout_default(&in_layout, f->ch_layout.nb_channels);
+    else
+      av_channel_layout_copy(&in_layout, &f->ch_layout);
+    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    int rc = swr_alloc_set_opts2(&r.swr, &mono, AV_SAMPLE_FMT_FLT, sample_rate, &in_layout,
+                                 static_cast<AVSampleFormat>(f->format), f->sample_rate, 0, nullptr);
+    av_channel_layout_uninit(&in_layout);
+    if (rc >= 0) rc = swr_init(r.swr);
+    if (rc < 0)
+      fail("video", "an audio resampler for this stream",
+           av_err(rc) + " (" + std::to_string(f->ch_layout.nb_channels) + " channel(s) at " + std::to_string(f->sample_rate) + " Hz)",
+           {path_});
+  };
+  decode_stream(impl_->fmt, impl_->audio_stream, c, path_, [&](AVFrame* f) {
+    if (!r.swr || f->format != r.format || f->sample_rate != r.rate || av_channel_layout_compare(&f->ch_layout, &r.layout) != 0)
+      configure(f);
+    const int cap = swr_get_out_samples(r.swr, f->nb_samples) + 32;
+    if (cap < 32) fail("video", "resampled audio", "no output size for " + std::to_string(f->nb_samples) + " samples", {path_});
+    buf.resize(static_cast<size_t>(cap));
+    uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
+    const int n = swr_convert(r.swr, dst, cap, const_cast<const uint8_t**>(f->extended_data), f->nb_samples);
+    if (n < 0) fail("video", "resampled audio", av_err(n), {path_});
+    out.insert(out.end(), buf.begin(), buf.begin() + n);
+    return true;
+  });
+  if (r.swr) drain();
   if (out.empty()) fail("video", "decoded audio samples", "none", {path_});
   return torch::from_blob(out.data(), {static_cast<int64_t>(out.size())}, torch::kFloat).clone();
 }
@@ -276,7 +302,8 @@ std::vector<torch::Tensor> VideoReader::read_frames_at(const std::vector<double>
   sws_freeContext(sws);
   // Times past the last frame get the last frame (an audio track may outlast the video by a little);
   // frames missing for longer mean a cut or corrupt file, which must not pass as a padded clip.
-  if (next < times.size() && prev.defined() && times.back() - prev_t > kMaxMissingVideoSeconds)
+  const double missing_ok = std::clamp(0.25 * info_.duration_s, kMinMissingVideoSeconds, kMaxMissingVideoSeconds);
+  if (next < times.size() && prev.defined() && times.back() - prev_t > missing_ok)
     fail("video", "frames up to " + std::to_string(times.back()) + " s as the file's duration says",
          "the last decodable one at " + std::to_string(prev_t) + " s (truncated or corrupt file)", {path_});
   for (size_t k = next; k < times.size(); ++k) {

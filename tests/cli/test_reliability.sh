@@ -92,4 +92,46 @@ check skip-bad-all-bad 1 "$AVTUNE" --threads 2 -q train --modality audio --data 
 contains "skip-bad says no sample loaded" "at least one training sample"
 no_file "skip-bad-all-bad writes no checkpoint" "$T/run-bad/last.pth"
 
+# preprocess, make-data and fust stage 1 refuse a second writer too, before writing anything.
+hold_lock() {  # hold_lock DIR: another process holds DIR's run lock; sets LOCKER and HOLDER
+  mkdir -p "$1"
+  flock "$1/.avtune-lock" sh -c 'echo $$ > "$1"; exec sleep 60' sh "$1/.avtune-lock" & LOCKER=$!
+  for _ in $(seq 50); do [ -s "$1/.avtune-lock" ] && break; sleep 0.1; done
+  HOLDER=$(cat "$1/.avtune-lock")
+}
+release_lock() { kill "$HOLDER" 2>/dev/null; wait "$LOCKER" 2>/dev/null; }
+mkdir -p "$T/videos"
+ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=32x32:rate=10:duration=1 -f lavfi -i sine=duration=1 \
+  -pix_fmt yuv420p -shortest "$T/videos/a.mkv"
+hold_lock "$T/pp"
+check preprocess-second-writer 1 "$AVTUNE" -q preprocess "$T/videos" --out "$T/pp"
+contains "preprocess second writer names the holder" "process $HOLDER"
+no_file "preprocess second writer writes nothing" "$T/pp/audio"
+release_lock
+hold_lock "$T/md2"
+check make-data-second-writer 1 "$AVTUNE" -q make-data --quick --out "$T/md2" --workers 2
+contains "make-data second writer names the holder" "process $HOLDER"
+no_file "make-data second writer writes nothing" "$T/md2/av-fashion"
+release_lock
+hold_lock "$T/fs"
+check fust-stage1-second-writer 1 "$AVTUNE" --threads 2 -q fust stage1 --data "$D" "${SMALL[@]}" --out "$T/fs"
+contains "fust stage1 second writer names the holder" "process $HOLDER"
+no_file "fust stage1 second writer writes nothing" "$T/fs/audio"
+release_lock
+
+# A .pth whose zip records were recompressed (deflate, as zip tools do; torch.save stores them):
+# read as the stored one, tensors included.
+check init-stored 0 "$AVTUNE" ckpt init "$T/stored.pth" --model encoder --width 0.25
+$PY - "$T/stored.pth" "$T/deflated.pth" <<'PYEOF'
+import sys, zipfile
+src = zipfile.ZipFile(sys.argv[1])
+with zipfile.ZipFile(sys.argv[2], "w", compression=zipfile.ZIP_DEFLATED) as out:
+    for info in src.infolist():
+        out.writestr(info.filename, src.read(info.filename))
+assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in zipfile.ZipFile(sys.argv[2]).infolist())
+PYEOF
+check convert-stored 0 "$AVTUNE" ckpt convert "$T/stored.pth" "$T/stored.safetensors"
+check convert-deflated 0 "$AVTUNE" ckpt convert "$T/deflated.pth" "$T/deflated.safetensors"
+ok "deflated .pth reads as the stored one" cmp -s "$T/stored.safetensors" "$T/deflated.safetensors"
+
 finish test_reliability
