@@ -102,7 +102,10 @@ namespace {
 // Writes one decoded clip's wav and frames; frames go to a temporary folder renamed at the end, and
 // the wav is atomic, so an interrupted clip never looks finished.
 void process_one(const std::string& video, const fs::path& wav, const fs::path& frames_dir, const PreprocessOptions& o) {
-  const DecodedClip clip = decode_clip(video, o.sample_rate, o.frame_size, true, true);
+  // Checked before decoding, so the message can name the way out (decode_clip's serves predict too).
+  if (!o.visual_only && !VideoReader(video).info().has_audio)
+    fail("preprocess", "an audio stream", "none (--visual-only keeps the frames of videos without sound)", {video});
+  const DecodedClip clip = decode_clip(video, o.sample_rate, o.frame_size, !o.visual_only, true);
   const auto& frames = clip.frames;
   const fs::path tmp = frames_dir.string() + ".partial";
   fs::remove_all(tmp);
@@ -113,8 +116,10 @@ void process_one(const std::string& video, const fs::path& wav, const fs::path& 
       std::snprintf(name, sizeof name, "frame_%05zu.jpg", k + 1);
       write_jpeg((tmp / name).string(), frames[k], o.jpeg_quality);
     }
-    fs::create_directories(wav.parent_path());
-    write_wav16(wav.string(), clip.audio, o.sample_rate);
+    if (!o.visual_only) {
+      fs::create_directories(wav.parent_path());
+      write_wav16(wav.string(), clip.audio, o.sample_rate);
+    }
     fs::remove_all(frames_dir);
     fs::rename(tmp, frames_dir);
   } catch (...) {
@@ -146,7 +151,7 @@ PreprocessReport preprocess_videos(const PreprocessOptions& o) {
   }
   const fs::path audio_root = fs::path(o.output_dir) / "audio" / o.split;
   const fs::path visual_root = fs::path(o.output_dir) / "visual" / o.split;
-  fs::create_directories(audio_root);
+  if (!o.visual_only) fs::create_directories(audio_root);
   fs::create_directories(visual_root);
 
   std::mutex mu;
@@ -158,7 +163,7 @@ PreprocessReport preprocess_videos(const PreprocessOptions& o) {
     for (size_t i; (i = next++) < videos.size();) {
       const std::string name = fs::path(videos[i]).stem().string();
       const fs::path wav = audio_root / (name + ".wav"), frames = visual_root / name;
-      bool done_before = !o.overwrite && fs::exists(wav) && fs::is_directory(frames);
+      bool done_before = !o.overwrite && (o.visual_only || fs::exists(wav)) && fs::is_directory(frames);
       std::string error;
       if (!done_before) {
         try {

@@ -3,7 +3,8 @@
 # whose label sets differ, a small audio-visual model trained on them, then `predict` on a video:
 # its top-1 is the class `eval` predicts for the same clip, and its probabilities are those of the
 # preprocessed clip. Also the rough edges: a BOM in a CSV, bare boolean flags, fbank-stats with the
-# train data flags, measured fbank statistics in config.json, plain progress lines off a terminal.
+# train data flags, measured fbank statistics in config.json, plain progress lines off a terminal;
+# videos without a sound track kept by preprocess --visual-only for a visual model.
 # Usage: test_predict.sh path/to/avtune
 set -u
 AVTUNE=$1
@@ -131,6 +132,46 @@ contains "data check names the missing file" "green_t.wav"
 check train-missing-file 1 "$AVTUNE" -q train --modality audio --data "$T/pre" --epochs 1 --out "$T/run-missing"
 contains "train fails at start naming the missing file" "green_t.wav"
 mv "$T/green_t.wav" "$T/pre/audio/test/green_t.wav"
+
+# Videos without a sound track (half of UCF-101): listed as failed with the flag to use, kept by
+# --visual-only (frames only), then a visual model trains and predicts on them without any wav.
+mkdir -p "$T/mute"
+for v in red1:red blue1:blue red2:red; do
+  ffmpeg -nostdin -loglevel error -y -f lavfi -i "color=c=${v#*:}:size=64x48:rate=10:duration=2.2" -an -pix_fmt yuv420p "$T/mute/${v%:*}.mp4"
+done
+video "$T/mute/blue2.mp4" blue 1500 2.2
+printf 'name,label\nred1,red\nblue1,blue\nred2,red\nblue2,blue\n' > "$T/mute.csv"
+check preprocess-no-sound 3 "$AVTUNE" -q preprocess "$T/mute" --out "$T/mpre" --labels "$T/mute.csv" --frame-size 32
+contains "preprocess names a video without sound and the flag" "red1.mp4: preprocess: expected an audio stream, got none (--visual-only"
+ok "the video with sound was processed" [ -f "$T/mpre/audio/train/blue2.wav" ]
+check preprocess-visual-only 0 "$AVTUNE" -q preprocess "$T/mute" --out "$T/mpre" --labels "$T/mute.csv" --frame-size 32 --visual-only
+contains "--visual-only keeps the videos without sound" "3 clip(s) processed, 1 already done, 0 failed"
+ok "--visual-only writes frames, no wav" bash -c '[ -d "$1/visual/train/red1" ] && [ ! -e "$1/audio/train/red1.wav" ]' _ "$T/mpre"
+ok "the list names every clip" [ "$(wc -l < "$T/mpre/train_1fps_path.txt")" -eq 4 ]
+check data-check-visual 0 "$AVTUNE" -q data check "$T/mpre" --modality visual --frames 2 --split train
+contains "data check of the visual modality misses no audio" "data check: no errors"
+check data-check-visual-av 1 "$AVTUNE" -q data check "$T/mpre" --modality av --frames 2 --split train
+contains "data check of the av modality names a missing wav" "red1.wav"
+check train-av-no-sound 1 "$AVTUNE" -q train --modality av --data "$T/mpre" --eval-split none --epochs 1 --out "$T/run-mav"
+contains "an av run names the missing wav" "red1.wav"
+# The same silent videos in UCF-101's layout (.avi, its shipped lists): the ucf101 preset trains and
+# evaluates the visual modality on them.
+mkdir -p "$T/ucf/ucfTrainTestlist" "$T/ucfin"
+for v in red1:Red_g01 blue1:Blue_g01 red2:Red_g02; do
+  ffmpeg -nostdin -loglevel error -y -i "$T/mute/${v%:*}.mp4" -c:v mpeg4 "$T/ucfin/v_${v#*:}_c01.avi"
+done
+ffmpeg -nostdin -loglevel error -y -i "$T/mute/blue2.mp4" -c:v mpeg4 -c:a pcm_s16le "$T/ucfin/v_Blue_g02_c01.avi"
+printf '1 Blue\r\n2 Red\r\n' > "$T/ucf/ucfTrainTestlist/classInd.txt"
+printf 'Red/v_Red_g01_c01.avi 2\r\nBlue/v_Blue_g01_c01.avi 1\r\n' > "$T/ucf/ucfTrainTestlist/trainlist01.txt"
+printf 'Red/v_Red_g02_c01.avi\r\nBlue/v_Blue_g02_c01.avi\r\n' > "$T/ucf/ucfTrainTestlist/testlist01.txt"
+check preprocess-ucf-visual-only 0 "$AVTUNE" -q preprocess "$T/ucfin" --out "$T/ucf" --split all --visual-only --frame-size 32
+check data-check-ucf-visual 0 "$AVTUNE" -q data check "$T/ucf" --preset ucf101 --modality visual --frames 2
+contains "the ucf101 preset's visual-only set checks clean" "data check: no errors"
+check train-ucf-visual-only 0 "$AVTUNE" --threads 2 -q train --preset ucf101 --data "$T/ucf" --modality visual --width 0.125 \
+  --image-size 32 --frames 2 --epochs 1 --batch-size 2 --workers 1 --seed 3 --out "$T/run-vis"
+contains "the visual run evaluated UCF-101's test list" "best eval top-1"
+check predict-no-sound 0 "$AVTUNE" --threads 2 -q predict "$T/run-vis/last.pth" "$T/ucfin/v_Red_g01_c01.avi" --frame-size 32
+contains "a visual model predicts a video without sound" "v_Red_g01_c01.avi"
 
 # Rough edges: bare boolean flags, fbank-stats with the data flags train takes.
 check features-bare-bool 0 "$AVTUNE" -q features "$T/pre/audio/test/red_t.wav" --out "$T/f.npy" --use-energy --htk-compat

@@ -83,6 +83,41 @@ TEST(VideoPreprocess, WritesTheKineticsLayoutAndReportsBadClips) {
   EXPECT_EQ(again.already_done, 2);
 }
 
+// Issue 18: about half of UCF-101's videos have no sound track; without --visual-only the failure says
+// so and names the flag, with it every video's frames are kept and no wav is written.
+TEST(VideoPreprocess, VisualOnlyKeepsVideosWithoutSound) {
+  test::TempDir d;
+  fs::create_directories(d.file("in"));
+  make_video(d.file("in/loud.mp4"), true, 2.2);
+  make_video(d.file("in/mute.mp4"), false, 2.2);
+  std::ofstream(d.file("labels.csv")) << "loud,a\nmute,b\n";
+  PreprocessOptions o;
+  o.input_dir = d.file("in");
+  o.output_dir = d.file("av");
+  o.labels_csv = d.file("labels.csv");
+  o.quiet = true;
+  auto rep = preprocess_videos(o);
+  EXPECT_EQ(rep.processed, 1);
+  ASSERT_EQ(rep.failures.size(), 1u) << rep.summary();
+  EXPECT_NE(rep.failures[0].first.find("mute.mp4"), std::string::npos);
+  const std::string summary = rep.summary();
+  EXPECT_NE(summary.find("mute.mp4: preprocess: expected an audio stream, got none (--visual-only"), std::string::npos)
+      << summary;
+
+  o.output_dir = d.file("vis");
+  o.visual_only = true;
+  rep = preprocess_videos(o);
+  EXPECT_EQ(rep.processed, 2) << rep.summary();
+  EXPECT_TRUE(rep.failures.empty()) << rep.summary();
+  EXPECT_FALSE(fs::exists(d.file("vis/audio")));  // frames only
+  EXPECT_EQ(list_clip_frames(d.file("vis/visual/train/mute")).size(), 2u);
+  EXPECT_EQ(list_clip_frames(d.file("vis/visual/train/loud")).size(), 2u);
+  EXPECT_EQ(read_ks_list(rep.list_file).entries.size(), 2u);
+  auto again = preprocess_videos(o);  // done means frames there: nothing redone
+  EXPECT_EQ(again.processed, 0);
+  EXPECT_EQ(again.already_done, 2);
+}
+
 // Issue 18: each split's labels CSV used to rewrite classes.txt, renumbering the other split.
 TEST(VideoPreprocess, ASplitsClassesAreMergedNeverRenumbered) {
   test::TempDir d;

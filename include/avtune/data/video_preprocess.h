@@ -5,6 +5,8 @@
 //   <out>/<split>_1fps_path.txt + classes.txt  (when a labels CSV is given)
 // Clips are processed in parallel; finished clips are skipped on a re-run; a clip that fails (no
 // audio or video stream, corrupt data) is reported with its path and the rest go on.
+// visual_only writes frames only (no audio/ folder), so videos without a sound track (about half of
+// UCF-101) are kept for visual training.
 // Every file FFmpeg can demux is a candidate (CREMA-D ships .flv); files that are plainly not media
 // (text, images, audio-only files) are listed as skipped, never dropped silently.
 // classes.txt belongs to the data set: a split's labels are merged into it (existing indices kept,
@@ -27,6 +29,7 @@ struct PreprocessOptions {
   int frame_size = 0;      // > 0: frames whose shorter side is larger are scaled down to it (aspect kept)
   int workers = 2;
   bool overwrite = false;
+  bool visual_only = false;  // frames only: no wav, videos without an audio stream accepted
   bool quiet = false;
 };
 
