@@ -11,7 +11,7 @@ namespace avtune::cli {
 
 void register_preprocess(CLI::App& app, GlobalOptions& g) {
   auto* cmd = app.add_subcommand(
-      "preprocess", "Videos -> 16 kHz mono wav + one JPEG per second, in the Kinetics-Sounds layout (exit 3 if some clips failed)");
+      "preprocess", "Videos -> 16 kHz mono wav + one JPEG per second, in the Kinetics-Sounds layout (exit 1 if some clips failed; the others are kept)");
   auto st = std::make_shared<PreprocessOptions>();
   PreprocessOptions& o = *st;
   cmd->add_option("INPUT", o.input_dir, "folder of videos (any container FFmpeg reads: mp4, mkv, webm, flv, avi, mov, ...)")->required()->check(CLI::ExistingDirectory);
@@ -41,7 +41,7 @@ void register_preprocess(CLI::App& app, GlobalOptions& g) {
     auto rep = preprocess_videos(o);
     std::printf("%s\n", rep.summary().c_str());
     if (!rep.failures.empty())
-      throw PartialFailure(3, std::to_string(rep.failures.size()) + " video(s) failed and were skipped (listed above)");
+      throw PartialFailure(1, std::to_string(rep.failures.size()) + " video(s) failed and were skipped (listed above)");
   });
 }
 

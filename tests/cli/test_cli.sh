@@ -51,12 +51,12 @@ contains "diagnose table" "layer4.1.bn2"
 check diagnose-bad 1 "$AVTUNE" diagnose "$T/bad.pth"
 contains "diagnose bad names file" "bad.pth"
 
-# Preprocess: one good video, one without audio -> the good one done, exit 3 naming the bad one.
+# Preprocess: one good video, one without audio -> the good one done, exit 1 naming the bad one.
 mkdir -p "$T/videos"
 ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=64x48:rate=10:duration=2.2 -f lavfi -i sine=duration=2.2 -shortest "$T/videos/ok.mp4"
 ffmpeg -nostdin -loglevel error -y -f lavfi -i testsrc=size=64x48:rate=10:duration=2 "$T/videos/mute.mp4"
 printf 'ok,yes\nmute,no\n' > "$T/labels.csv"
-check preprocess-partial 3 "$AVTUNE" -q preprocess "$T/videos" --out "$T/pre" --labels "$T/labels.csv"
+check preprocess-partial 1 "$AVTUNE" -q preprocess "$T/videos" --out "$T/pre" --labels "$T/labels.csv"
 contains "preprocess names the bad video" "mute.mp4"
 [ -f "$T/pre/audio/train/ok.wav" ] && [ -f "$T/pre/visual/train/ok/frame_00002.jpg" ] && passes=$((passes+1)) || { echo "FAIL preprocess outputs"; fails=$((fails+1)); }
 
