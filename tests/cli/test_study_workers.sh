@@ -83,6 +83,12 @@ grep -q "avtune reproduce: training $victim (worker 0" "$T/s0.log" ||
   { echo "  killed in $victim"; grep -a "avtune reproduce: \(training\|worker\)" "$T/s0.log" "$T/s1.log" | tail -8; }
 ok "slurm: runs are single-process (no rendezvous)" bash -c "! grep -q 'processes (slurm' '$T/s0.log'"
 
+# --- a failing worker: the launcher stops the other and exits 1 naming it and its error.
+: > "$T/notadir"
+check failing-worker 1 "$AVTUNE" -q reproduce --quick --seeds 1 --data "$T/notadir/x" --nproc 2 --out "$T/f"
+contains "names the failed worker" "of 2 failed (exit code 1)"
+contains "carries the worker's error" "notadir"
+
 # --- usage and environment errors.
 check nproc-under-slurm 1 env SLURM_NTASKS=2 SLURM_PROCID=0 "$AVTUNE" -q "${STUDY[@]}" --nproc 2 --out "$T/x"
 contains "names the launcher" "no --nproc/--gpus under a launcher (slurm"
