@@ -72,10 +72,9 @@ RunLog Scheduler::cached(TrainConfig cfg) {
   const fs::path dir(cfg.out_dir);
   all_runs_.insert(dir.string());
   if (fs::exists(dir / RunFiles::kLast)) {
-    RunLog done = read_run(dir.string());
     // A run another worker holds is not done even when its files look it (study/work_claim.h): its
     // last.pth is saved after the last epoch's metrics, and its figures after both.
-    if (static_cast<int64_t>(done.top1.size()) >= cfg.epochs && !RunClaim::held(dir.string())) return done;
+    if (run_files_complete(cfg) && !RunClaim::held(dir.string())) return read_run(dir.string());
     cfg.resume = true;  // interrupted: continue from last.pth (bit-exact on CPU, docs/training.md)
   }
   RunLog pending;

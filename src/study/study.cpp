@@ -119,6 +119,7 @@ StudyResult run_study(const StudyOptions& o) {
   // Each run's own figures, as a run trained from the CLI has them (a run draws none itself).
   po.after_run = [](const TrainConfig& c, const RunOutcome& out) {
     write_run_figures(c.out_dir, out.kind, out.result.log, out.alpha_names(), out.alpha_means());
+    mark_run_complete(c.out_dir);
   };
   // Every pass's runs are claimed one by one (study/work_claim.h), so any number of workers may share
   // the study; alone, a worker claims them all.

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "avtune/study/scheduler.h"
+#include "avtune/util/atomic_file.h"
 #include "avtune/train/trainer.h"
 #include "avtune/util/error.h"
 
@@ -70,7 +71,12 @@ StudyLock::~StudyLock() {
   if (fd_ >= 0) ::close(fd_);
 }
 
+void mark_run_complete(const std::string& run_dir) {
+  write_file_atomic((fs::path(run_dir) / kRunCompleteMark).string(), "complete\n");
+}
+
 bool run_files_complete(const TrainConfig& cfg) {
+  if (!fs::exists(fs::path(cfg.out_dir) / kRunCompleteMark)) return false;
   if (!fs::exists(fs::path(cfg.out_dir) / RunFiles::kLast)) return false;
   return static_cast<int64_t>(read_run(cfg.out_dir).top1.size()) >= cfg.epochs;
 }

@@ -9,6 +9,7 @@
 
 #include "avtune/report/interval.h"
 #include "avtune/study/adaptive_seeds.h"
+#include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
 #include "../test_support_base.h"
 
@@ -37,6 +38,7 @@ struct FakeTrainer {
         std::ofstream(fs::path(j.out_dir) / RunFiles::kLast) << "fake";
         std::ofstream(fs::path(j.out_dir) / RunFiles::kMetrics)
             << "{\"epoch\": 1, \"seconds\": 1, \"eval\": {\"top1\": " << kValues.at(arm).at(k) << "}}\n";
+        mark_run_complete(j.out_dir);
         dirs.push_back(name);
       }
       calls.push_back(dirs);

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "avtune/study/scheduler.h"
+#include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
 #include "../test_support.h"
 
@@ -20,6 +21,7 @@ void write_fake_run(const std::string& dir, int64_t epochs) {
   std::ofstream(fs::path(dir) / RunFiles::kLast) << "not a real checkpoint";
   std::ofstream m(fs::path(dir) / RunFiles::kMetrics);
   for (int64_t e = 1; e <= epochs; ++e) m << "{\"epoch\": " << e << ", \"seconds\": 2, \"eval\": {\"top1\": " << 0.1 * e << "}}\n";
+  mark_run_complete(dir);  // as the study does after a run's figures
 }
 
 struct FakeTrainer {
@@ -88,6 +90,23 @@ TEST(Scheduler, InterruptedRunResumes) {
   ASSERT_EQ(fake.calls[0].size(), 1u);
   EXPECT_TRUE(fake.calls[0][0].resume);
   EXPECT_EQ(log.top1.size(), 3u);
+}
+
+// Killed after the last epoch's metrics.jsonl but before its last.pth or figures: every epoch is in
+// the metrics, yet the run is resumed (issue 17: the rerun must end as an uninterrupted run).
+TEST(Scheduler, RunWithoutTheCompleteMarkResumesEvenWithEveryEpochLogged) {
+  test::TempDir t;
+  write_fake_run(t.file("a"), 3);
+  fs::remove(fs::path(t.file("a")) / kRunCompleteMark);
+  FakeTrainer fake;
+  Scheduler s(fake.fn());
+  RunLog log;
+  s.stage("s", [&] { log = s.cached(run(t, "a", 3)); });
+  ASSERT_EQ(fake.calls.size(), 1u);
+  ASSERT_EQ(fake.calls[0].size(), 1u);
+  EXPECT_TRUE(fake.calls[0][0].resume);
+  EXPECT_FALSE(log.pending);
+  EXPECT_TRUE(fs::exists(fs::path(t.file("a")) / kRunCompleteMark));
 }
 
 TEST(Scheduler, RunWaitingOnAnInitCheckpointTrainsInTheNextPass) {

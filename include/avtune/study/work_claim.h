@@ -48,7 +48,14 @@ class StudyLock {
   int fd_ = -1;
 };
 
-// The files say the run is finished: last.pth exists and metrics.jsonl holds all its epochs.
+// The study's mark of a finished run, written after the run's last file (its figures): a worker
+// killed between the last epoch's metrics.jsonl and last.pth, or before the figures, leaves files
+// that look finished; without the mark the run is resumed (a finished last.pth trains 0 epochs).
+inline constexpr const char* kRunCompleteMark = ".avtune-run-complete";
+void mark_run_complete(const std::string& run_dir);
+
+// The files say the run is finished: the mark is there, last.pth exists and metrics.jsonl holds all
+// its epochs.
 bool run_files_complete(const TrainConfig& cfg);
 
 // What a pool does with the claim hook: before training a job it calls claim(job); null means the
