@@ -21,7 +21,7 @@ avtune_sources(CORE_SOURCES
   audio/fbank vision/image_transforms vision/fused_transforms vision/frame_sampling
   data/sample data/dataset data/loader data/clip_list data/shipped_lists
   methods/abri methods/bn_reset methods/dead_channels methods/fusion_masks methods/linear_probe methods/patch_mask
-  methods/balance methods/balance_ogm methods/balance_opm
+  methods/balance methods/balance_ogm methods/balance_opm methods/balance_umt
   run/run_spec run/dataset_presets run/dist_bench)
 avtune_sources(MEDIA_SOURCES
   audio/audio_file audio/audio_transforms audio/fast_fbank audio/fbank_kernels audio/fbank_cache vision/image_io vision/image_cache io/video_reader

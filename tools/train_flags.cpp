@@ -37,7 +37,7 @@ const std::map<std::string, std::vector<std::string>>& choices() {
       {"schedule", {"constant", "step", "multistep", "cosine"}},
       {"dist_backend", {"auto", "gloo", "nccl"}},
       {"precision", {"fp32", "bf16", "fp16"}},
-      {"balance", {"none", "ogm", "ogm-ge", "opm"}},
+      {"balance", {"none", "ogm", "ogm-ge", "opm", "umt"}},
   };
   return c;
 }

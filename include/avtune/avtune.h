@@ -57,6 +57,7 @@
 #include "avtune/methods/balance.h"
 #include "avtune/methods/balance_ogm.h"
 #include "avtune/methods/balance_opm.h"
+#include "avtune/methods/balance_umt.h"
 #include "avtune/methods/bn_reset.h"
 #include "avtune/methods/dead_channels.h"
 #include "avtune/methods/fusion_masks.h"

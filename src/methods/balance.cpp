@@ -3,6 +3,7 @@
 #include "avtune/dist/process_group.h"
 #include "avtune/methods/balance_ogm.h"
 #include "avtune/methods/balance_opm.h"
+#include "avtune/methods/balance_umt.h"
 #include "avtune/util/error.h"
 
 namespace avtune {
@@ -11,15 +12,27 @@ Balance make_balance(const TrainConfig& cfg, const std::shared_ptr<torch::nn::Mo
                      std::unique_ptr<ModelAdapter> adapter) {
   Balance b;
   const std::string& m = cfg.balance;
+  if (m != "umt" && !(cfg.umt_audio_teacher.empty() && cfg.umt_visual_teacher.empty()))
+    fail("balance", "UMT's teachers (--umt-audio-teacher/--umt-visual-teacher) only with --balance umt", "balance '" + m + "'");
   if (m == "none" || m.empty()) {
     b.adapter = std::move(adapter);
     return b;
   }
-  if (m != "ogm" && m != "ogm-ge" && m != "opm") fail("balance", "balance none|ogm|ogm-ge|opm", "'" + m + "'");
+  if (m != "ogm" && m != "ogm-ge" && m != "opm" && m != "umt") fail("balance", "balance none|ogm|ogm-ge|opm|umt", "'" + m + "'");
   auto av = std::dynamic_pointer_cast<AVClassifierImpl>(net);
   if (!av || !adapter || adapter->kind() != "av")
     fail("balance", m + ": an audio-visual model (--modality av)", adapter ? adapter->kind() : "none");
   if (current_dist_group()) fail("balance", m + ": a single-process run", "a data-parallel one (not supported yet)");
+  if (m == "umt") {
+    UmtSettings s;
+    s.audio_teacher = cfg.umt_audio_teacher;
+    s.visual_teacher = cfg.umt_visual_teacher;
+    s.weight = cfg.umt_weight;
+    auto umt = std::make_unique<UmtAdapter>(std::move(adapter), AVClassifier(av), s);
+    b.hook = umt.get();
+    b.adapter = std::move(umt);
+    return b;
+  }
   if (m == "opm") {
     OpmSettings s;
     s.alpha = cfg.balance_alpha;

@@ -21,6 +21,7 @@ std::string train_setting_problem(const std::string& key, const json& v) {
       {"min_lr", {0, kNoLimit}},          {"warmup_epochs", {0, kNoLimit}},  {"workers", {0, kNoLimit}},
       {"eval_every", {0, kNoLimit}},      {"balance_alpha", {0, kNoLimit}},  {"balance_start", {0, kNoLimit}},
       {"balance_end", {0, kNoLimit}},     {"opm_q_base", {0, 1}},            {"opm_p_exe", {0, 1}},
+      {"umt_weight", {0, kNoLimit}},
       {"dist_timeout", {0, kNoLimit, true}}, {"world_size", {1, kNoLimit}},
   };
   auto it = kRanges.find(key);

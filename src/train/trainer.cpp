@@ -394,6 +394,7 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
         // A float64 model (dist equivalence test) keeps its precision.
         const auto& lg = out.logits.scalar_type() == torch::kDouble ? out.logits : out.logits.to(torch::kFloat);
         loss = torch::nn::functional::cross_entropy(lg, batch.labels);
+        if (out.aux_loss.defined()) loss = loss + out.aux_loss.to(loss.scalar_type());
       }
       const double lv = loss.item<double>();
       auto stop = [&](const std::string& what) {

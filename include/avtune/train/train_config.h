@@ -27,7 +27,7 @@ struct TrainConfig {
   int64_t eval_every = 1;   // evaluate every N epochs (and after the last); 0 = only after the last
   bool record_confidences = false;  // keep each training sample's true-class confidence per epoch
   bool progress = true;     // progress lines on stderr
-  // Modality balancing of audio-visual runs (docs/balancing.md): none|ogm|ogm-ge|opm, applied by a
+  // Modality balancing of audio-visual runs (docs/balancing.md): none|ogm|ogm-ge|opm|umt, applied by a
   // step hook that run/ builds (methods/balance.h); the engine only records the settings.
   std::string balance = "none";
   double balance_alpha = 0.1;     // OGM's alpha (1 - tanh(alpha * rho)); OPM's alpha (q = q_base (1 + alpha r))
@@ -36,6 +36,9 @@ struct TrainConfig {
   bool balance_centered = false;  // OGM: tanh(alpha * (rho - 1)) instead of the published tanh(alpha * rho)
   double opm_q_base = 0.5;        // OPM: base drop probability of the dominant modality's features
   double opm_p_exe = 0.7;         // OPM: probability that a step drops at all
+  std::string umt_audio_teacher;  // UMT: weights of the frozen audio teacher (a `train --modality audio` run's)
+  std::string umt_visual_teacher; // UMT: weights of the frozen visual teacher
+  double umt_weight = 1.0;        // UMT: lambda on the summed feature-distillation MSE
   // Data-parallel runs (docs/distributed.md): batch_size is per process, as in DDP.
   std::string dist_backend = "auto";  // auto|gloo|nccl
   bool sync_bn = false;      // batch statistics over every process's batch (SyncBatchNorm)
@@ -79,7 +82,7 @@ void for_each_field(TrainConfig& c, F&& f) {
   f("eval_every", "--eval-every", "evaluate every N epochs (0 = only after the last)", c.eval_every);
   f("record_confidences", "", "keep each training sample's true-class confidence per epoch", c.record_confidences);
   f("progress", "", "progress lines on stderr", c.progress);
-  f("balance", "--balance", "modality balancing of av runs: none|ogm|ogm-ge|opm (docs/balancing.md)", c.balance);
+  f("balance", "--balance", "modality balancing of av runs: none|ogm|ogm-ge|opm|umt (docs/balancing.md)", c.balance);
   f("balance_alpha", "--balance-alpha", "balancing: OGM's alpha / OPM's alpha", c.balance_alpha);
   f("balance_start", "--balance-start", "balancing: first modulated epoch (0-based, inclusive)", c.balance_start);
   f("balance_end", "--balance-end", "balancing: last modulated epoch (0-based, inclusive)", c.balance_end);
@@ -87,6 +90,11 @@ void for_each_field(TrainConfig& c, F&& f) {
     c.balance_centered);
   f("opm_q_base", "--opm-q-base", "OPM: base drop probability of the dominant modality", c.opm_q_base);
   f("opm_p_exe", "--opm-p-exe", "OPM: probability that a step drops features at all", c.opm_p_exe);
+  f("umt_audio_teacher", "--umt-audio-teacher", "UMT: frozen audio teacher (a train --modality audio or fust stage1 checkpoint)",
+    c.umt_audio_teacher);
+  f("umt_visual_teacher", "--umt-visual-teacher", "UMT: frozen visual teacher (a train --modality visual or fust stage1 checkpoint)",
+    c.umt_visual_teacher);
+  f("umt_weight", "--umt-weight", "UMT: lambda on the summed feature-distillation MSE", c.umt_weight);
   f("dist_backend", "--dist-backend", "multi-process backend: auto|gloo|nccl (auto: NCCL on CUDA when built with it)",
     c.dist_backend);
   f("sync_bn", "--sync-bn", "multi-process: BatchNorm statistics over every process's batch", c.sync_bn);

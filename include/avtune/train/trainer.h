@@ -27,6 +27,9 @@ struct ModelOutput {
   // Pooled per-modality features of an audio-visual forward ("audio", "visual"), graph kept: the
   // balancing methods read them in the step hook (train/step_hook.h).
   std::map<std::string, torch::Tensor> features;
+  // A training-loss term of the adapter, added to the cross-entropy when defined (UMT's
+  // distillation, methods/balance_umt.h); the engine knows no method.
+  torch::Tensor aux_loss;
 };
 
 // What the loop needs from a model: its module, which batch tensors it reads, what it trains.
