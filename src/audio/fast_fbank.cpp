@@ -61,7 +61,8 @@ struct Tables {
 // across runs; the estimated plan is ~20% slower on the FFT alone (docs/audio.md).
 fftwf_plan plan_for(int64_t half) {
   static std::mutex mu;
-  static std::map<int64_t, fftwf_plan> plans;
+  // Never destroyed: the plans live as long as the process (a map freed at exit made them leaks to LSan).
+  static auto& plans = *new std::map<int64_t, fftwf_plan>();
   std::lock_guard<std::mutex> lock(mu);
   auto it = plans.find(half);
   if (it != plans.end()) return it->second;

@@ -86,9 +86,17 @@ void DataLoader::start_epoch(int64_t epoch) {
 
 DataLoader::Slot DataLoader::load_batch(size_t b, int64_t epoch) const {
   Slot slot;
+  // The batch's indices are copied under the lock: start_epoch may replace batches_ while a worker
+  // still loads a batch of the epoch before (ASan: heap-use-after-free, scripts/sanitize.sh). That
+  // slot is dropped (generation_); the lock is the loader's own, hence the const_cast.
+  std::vector<size_t> indices;
+  {
+    std::lock_guard<std::mutex> lk(const_cast<std::mutex&>(mu_));
+    if (b < batches_.size()) indices = batches_[b];
+  }
   std::vector<Sample> samples;
   try {
-    for (size_t index : batches_[b]) {
+    for (size_t index : indices) {
       std::mt19937_64 rng(sample_seed(opts_.seed, epoch, index));
       try {
         Sample s = ds_->get(index, rng);
