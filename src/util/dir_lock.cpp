@@ -42,7 +42,11 @@ DirLock::DirLock(const std::string& dir) {
 }
 
 DirLock::~DirLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the flock; the file stays (removing it would race a new locker)
+  if (fd_ < 0) return;
+  // Emptied while still held: a finished output folder keeps no pid, so two runs' folders compare
+  // equal (make-data's byte-identical data). Only a killed writer leaves its pid.
+  [[maybe_unused]] const int rc = ::ftruncate(fd_, 0);  // best effort: the lock is released either way
+  ::close(fd_);  // releases the flock; the file stays (removing it would race a new locker)
 }
 
 size_t remove_stale_temp_files(const std::string& dir) {
