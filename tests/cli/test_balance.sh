@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Modality balancing from the CLI (docs/balancing.md): train --modality av --balance ogm-ge|opm on the
+# Modality balancing from the CLI (docs/balancing.md): train --modality av --balance ogm-ge|opm|umt on the
 # quick embedded data runs, records its settings and writes per-epoch summaries and per-modality accuracy.
 # Usage: test_balance.sh path/to/avtune
 set -u
@@ -21,6 +21,18 @@ ok "curve has per-modality columns" grep -q "eval_audio_top1,eval_visual_top1" "
 
 check train-opm 0 "$AVTUNE" --threads 2 -q train --modality av --data "$D" $SMALL --balance opm --opm-p-exe 1 --out "$T/opm"
 ok "every epoch has the opm summary" [ "$(grep -c '"method":"opm"' "$T/opm/metrics.jsonl")" -eq 2 ]
+
+# UMT: teachers are uni-modal runs (as fust stage 1 trains them).
+check umt-audio-teacher 0 "$AVTUNE" --threads 2 -q train --modality audio --data "$D" $SMALL --out "$T/ta"
+check umt-visual-teacher 0 "$AVTUNE" --threads 2 -q train --modality visual --data "$D" $SMALL --out "$T/tv"
+check train-umt 0 "$AVTUNE" --threads 2 -q train --modality av --data "$D" $SMALL --balance umt \
+  --umt-audio-teacher "$T/ta/last.pth" --umt-visual-teacher "$T/tv/last.pth" --umt-weight 0.5 --out "$T/umt"
+ok "every epoch has the umt summary" [ "$(grep -c '"method":"umt"' "$T/umt/metrics.jsonl")" -eq 2 ]
+ok "config records the teacher" grep -q '"umt_audio_teacher": ".*ta/last.pth"' "$T/umt/config.json"
+check umt-teacher-of-the-other-modality 1 "$AVTUNE" --threads 2 -q train --modality av --data "$D" $SMALL --balance umt \
+  --umt-audio-teacher "$T/tv/last.pth" --out "$T/u2"
+contains "names the flag" "--umt-audio-teacher: an audio encoder"
+check umt-negative-weight 2 "$AVTUNE" train --modality av --data "$D" --balance umt --umt-weight -1 --out "$T/u3"
 
 check audio-model-refused 1 "$AVTUNE" --threads 2 -q train --modality audio --data "$D" $SMALL --balance ogm --out "$T/x"
 contains "names the need" "an audio-visual model (--modality av)"
