@@ -102,10 +102,11 @@ namespace {
 // Writes one decoded clip's wav and frames; frames go to a temporary folder renamed at the end, and
 // the wav is atomic, so an interrupted clip never looks finished.
 void process_one(const std::string& video, const fs::path& wav, const fs::path& frames_dir, const PreprocessOptions& o) {
-  // Checked before decoding, so the message can name the way out (decode_clip's serves predict too).
-  if (!o.visual_only && !VideoReader(video).info().has_audio)
+  // Audio checked here, not by decode_clip (whose message serves predict too), so the message can name
+  // the way out; the file is opened once either way.
+  const DecodedClip clip = decode_clip(video, o.sample_rate, o.frame_size, false, true);
+  if (!o.visual_only && !clip.audio.defined())
     fail("preprocess", "an audio stream", "none (--visual-only keeps the frames of videos without sound)", {video});
-  const DecodedClip clip = decode_clip(video, o.sample_rate, o.frame_size, !o.visual_only, true);
   const auto& frames = clip.frames;
   const fs::path tmp = frames_dir.string() + ".partial";
   fs::remove_all(tmp);
