@@ -8,6 +8,7 @@
 #include "avtune/run/training_run.h"
 #include "avtune/study/adaptive_seeds.h"
 #include "avtune/study/clip_card.h"
+#include "avtune/study/fust_stage1.h"
 #include "avtune/study/joint.h"
 #include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
@@ -46,26 +47,14 @@ FusionTuningResult run_fusion_tuning(const StudyPlan& p, Scheduler& s, const Stu
   for (const auto& a : p.arms)
     if (a.masked && a.rule.rule == MaskRule::Symmetric && !a.rule.mean_mode) res.rule = a.rule;
   const fs::path root = c.out / "fust";
-  for (const std::string mod : {"audio", "visual"}) {
-    auto cfg = study_run(p, c, root / "stage1" / mod, p.s1_epochs, p.ft_lr, p.ft_wd, p.seed.fust_stage1);
-    cfg.model = {{"modality", mod}, {"width", p.width}, {"init", c.source_checkpoint(mod)}};
-    cfg.data = av_data(p, c);
-    cfg.record_confidences = true;
-    res.stage1_top1[mod] = s.cached(cfg).last;
-  }
-  if (s.pass_pending()) return res;  // stage 2 needs stage 1's confidences and checkpoints
+  auto stage1 = run_fust_stage1(p, s, c, root);  // study/fust_stage1.h
+  res.stage1_top1 = stage1.top1;
+  if (!stage1.done) return res;  // stage 2 needs stage 1's confidences and checkpoints
   res.stage1_done = true;
+  res.confidences = std::move(stage1.confidences);
 
-  // Every worker writes the same confidences and mask files, one at a time (study/work_claim.h).
+  // Every worker writes the same mask files, one at a time (study/work_claim.h).
   auto shared_files = std::make_unique<StudyLock>(c.out);
-  std::map<std::string, std::map<std::string, std::vector<float>>> conf;
-  for (const std::string mod : {"audio", "visual"})
-    conf[mod] = read_run_confidences((root / "stage1" / mod / RunFiles::kConfidences).string());
-  auto ds = open_dataset(dataset_spec_from(resolved_data(av_data(p, c)), Modality::AV), "train", false);
-  std::map<std::string, int64_t> labels;
-  for (size_t i = 0; i < ds->size(); ++i) labels[ds->name_of(i)] = ds->label_of(i);
-  res.confidences = join_confidences(conf["audio"], conf["visual"], labels);
-  write_confidences_csv((root / "stage1" / "confidences.csv").string(), res.confidences);
   const auto card = read_clip_groups((fs::path(c.av_root()) / "clips.csv").string());
   for (const auto& sc : res.confidences) {
     const auto it = card.find(sc.name);
