@@ -55,22 +55,44 @@ struct Tables {
   k::MelPanels panels() const { return {lo.data(), hi.data(), offset.data(), weights.get(), static_cast<int64_t>(lo.size())}; }
 };
 
+// FFTW's plans for the complex DFTs of 128, 256, 512 and 1024 points (the 8-32 kHz paper geometries),
+// as FFTW's wisdom: chosen once by FFTW_PATIENT on the AMD EPYC of docs/performance.md and written
+// here, so every process rebuilds the very same plans without timing anything (the same bits in
+// every run, as with FFTW_ESTIMATE) and the DFT takes ~15% less time than the estimated plan. Where
+// the wisdom does not apply (another FFTW version, a processor without AVX, other lengths), the
+// estimated plan.
+constexpr const char* kWisdom =
+    "(fftw-3.3.10 fftwf_wisdom #x9e7d4dee #xdb14fed1 #x34bf76a4 #xeb6e8fdf\n"
+    "  (fftwf_codelet_n2fv_8_avx 0 #x11048 #x11048 #x0 #x6af30f58 #x888f2b57 #xe7e2a33a #x9ba6b982)\n"
+    "  (fftwf_codelet_n2fv_64_avx 0 #x11048 #x11048 #x0 #x03406dff #xc8fa0a2c #x62a9a61e #xa394d874)\n"
+    "  (fftwf_codelet_n2fv_16_avx 0 #x11048 #x11048 #x0 #xf246dd1d #x433be1dd #x669fbc87 #xe433ec82)\n"
+    "  (fftwf_codelet_t2fv_16_avx 0 #x11048 #x11048 #x0 #x8f86ac3f #x7cc3d8db #xc7865ecc #xea8b825e)\n"
+    "  (fftwf_codelet_t2fv_4_avx 0 #x11048 #x11048 #x0 #x2c50659a #x343a7df7 #xd727540d #xacfea1f9)\n"
+    "  (fftwf_codelet_t2fv_8_avx 0 #x11048 #x11048 #x0 #xfeec02f8 #xbbf06357 #xb26e7a2b #xf7b9dcb8)\n"
+    "  (fftwf_codelet_n2fv_64_avx 0 #x11048 #x11048 #x0 #x60f7dd6b #xe5962c71 #x960dc0f4 #x2fbec2ab)\n"
+    "  (fftwf_codelet_t2fv_64_avx 0 #x11048 #x11048 #x0 #xc6ca45ce #xf08c5f4a #x61a53ade #xe5e374c8)\n"
+    ")\n";
+
 // FFTW's planner is not thread-safe (its execute functions are), so plans are made under this mutex,
-// once per FFT length. FFTW_ESTIMATE, not a measured plan: a measured plan picks its algorithm by
-// timing, so two processes could round differently and the features would not be bit-identical
-// across runs; the estimated plan is ~20% slower on the FFT alone (docs/audio.md).
+// once per FFT length. Never a plan measured at run time: a measured plan picks its algorithm by
+// timing, so two processes could round differently and the features would not be bit-identical.
 fftwf_plan plan_for(int64_t half) {
   static std::mutex mu;
   // Never destroyed: the plans live as long as the process (a map freed at exit made them leaks to LSan).
   static auto& plans = *new std::map<int64_t, fftwf_plan>();
   std::lock_guard<std::mutex> lock(mu);
+  static const bool wisdom = fftwf_import_wisdom_from_string(kWisdom) != 0;
   auto it = plans.find(half);
   if (it != plans.end()) return it->second;
   // Planned on fftwf_malloc'd arrays and executed on fftwf_malloc'd scratch: the same alignment, as
   // the new-array execute function requires.
   auto in = aligned_floats(2 * half), out = aligned_floats(2 * half);
-  fftwf_plan p = fftwf_plan_dft_1d(static_cast<int>(half), reinterpret_cast<fftwf_complex*>(in.get()),
-                                   reinterpret_cast<fftwf_complex*>(out.get()), FFTW_FORWARD, FFTW_ESTIMATE);
+  auto plan = [&](unsigned flags) {
+    return fftwf_plan_dft_1d(static_cast<int>(half), reinterpret_cast<fftwf_complex*>(in.get()),
+                             reinterpret_cast<fftwf_complex*>(out.get()), FFTW_FORWARD, flags);
+  };
+  fftwf_plan p = wisdom ? plan(FFTW_PATIENT | FFTW_WISDOM_ONLY) : nullptr;
+  if (!p) p = plan(FFTW_ESTIMATE);
   if (!p) fail("fbank", "an FFTW plan", "none for length " + std::to_string(half));
   plans.emplace(half, p);
   return p;
@@ -232,6 +254,11 @@ std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
   k::FrameEnergy e[k::kLanes];
   for (int64_t f0 = 0; f0 < m; f0 += k::kLanes) {
     const int64_t n = std::min<int64_t>(k::kLanes, m - f0);
+    // The next block's new samples, ahead of their use: a clip is read once, so they come from
+    // memory, and the first pass over each frame (its mean) otherwise waits for them.
+    const int64_t ahead = std::min<int64_t>(f0 + 2 * k::kLanes, m) - 1;
+    for (int64_t p = std::max<int64_t>(frame_start(j, f0 + n), 0); p < std::min(frame_start(j, ahead) + W, j.n); p += 16)
+      __builtin_prefetch(j.wave + p);
     for (int64_t r = 0; r < n; ++r) {
       float* row = s.rows.get() + r * t.fft;  // fft floats apart: fftwf_malloc's alignment, as planned
       e[r] = k::prepare_frame(frame_samples(j, f0 + r), W, t.fft, t.win.data(), c, o.remove_dc_offset,

@@ -13,7 +13,8 @@ namespace {
 // rounds twice, and the closer the frames are to kaldi_fbank's, the fewer need the exact path.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define AVTUNE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define AVTUNE_CLONES_NO_FMA __attribute__((target_clones("avx2", "default")))
+#define AVTUNE_CLONES_NO_FMA \
+  __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
 #else
 #define AVTUNE_CLONES
 #define AVTUNE_CLONES_NO_FMA
@@ -23,27 +24,41 @@ namespace {
 // Vec8 values never cross a call that is not inlined, so the baseline ABI warning does not apply.
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float Vec8 __attribute__((vector_size(32)));
+typedef float Vec16 __attribute__((vector_size(64)));  // one AVX-512 register, two AVX ones
 
 inline Vec8 load8(const float* p) {
   Vec8 v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
+inline Vec16 load16(const float* p) {
+  Vec16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
 
-// Sum (of squares) of x - mean in 16 partial sums: vectorised without reassociation flags.
+// The 16 lanes' sum as a tree (four dependent adds, not sixteen).
+inline float hsum(Vec16 v) {
+  const Vec8 h = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) + __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  typedef float Vec4 __attribute__((vector_size(16)));
+  const Vec4 q = __builtin_shufflevector(h, h, 0, 1, 2, 3) + __builtin_shufflevector(h, h, 4, 5, 6, 7);
+  return (q[0] + q[2]) + (q[1] + q[3]);
+}
+
+// Sum (of squares) of x - mean in 64 partial sums: four independent chains of adds (their latency,
+// not the loads, bound a single chain), vectorised without reassociation flags.
 inline float sum_of(const float* x, int64_t n, float mean, bool squares) {
-  Vec8 a = {}, b = {};
+  Vec16 a = {}, b = {}, c = {}, d = {};
+  auto term = [&](int64_t i) {
+    const Vec16 u = load16(x + i) - mean;
+    return squares ? u * u : u;
+  };
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const Vec8 u = load8(x + i) - mean, v = load8(x + i + 8) - mean;
-    a += squares ? u * u : u;
-    b += squares ? v * v : v;
-  }
-  a += b;
+  for (; i + 64 <= n; i += 64) a += term(i), b += term(i + 16), c += term(i + 32), d += term(i + 48);
+  for (; i + 16 <= n; i += 16) a += term(i);
   float s = 0.0f;
   for (; i < n; ++i) s += squares ? (x[i] - mean) * (x[i] - mean) : x[i] - mean;
-  for (int l = 0; l < 8; ++l) s += a[l];
-  return s;
+  return s + hsum((a + b) + (c + d));
 }
 
 // log(max(v, FLT_EPSILON)) by Cephes' logf (relative error < 1e-7), written with integer selects
@@ -84,26 +99,44 @@ FrameEnergy prepare_frame(const float* __restrict x, int64_t window, int64_t fft
   FrameEnergy e;
   const float mean = remove_dc ? sum_of(x, window, 0.0f, false) / static_cast<float>(window) : 0.0f;
   if (raw_energy) e.raw = sum_of(x, window, mean, true);
-  y[0] = ((x[0] - mean) - c * (x[0] - mean)) * win[0];
-  Vec8 a = {}, b = {};  // the windowed energy in the same pass, two chains
-  int64_t i = 1;
-  for (; i + 16 <= window; i += 16) {
-    const Vec8 u = ((load8(x + i) - mean) - c * (load8(x + i - 1) - mean)) * load8(win + i);
-    const Vec8 v = ((load8(x + i + 8) - mean) - c * (load8(x + i + 7) - mean)) * load8(win + i + 8);
+  // y[i] = ((x[i] - mean) - c (x[i-1] - mean)) win[i], 16 at a time, x[i-1] - mean shifted in from
+  // the block before (the first block's x[-1] is x[0]); the energy in two chains.
+  Vec16 a = {}, b = {}, last = {};
+  int64_t i = 0;
+  auto block = [&](Vec16 cur, Vec16 prev, Vec16& acc) {
+    const Vec16 u = (cur - c * prev) * load16(win + i);
     std::memcpy(y + i, &u, sizeof u);
-    std::memcpy(y + i + 8, &v, sizeof v);
-    a += u * u;
-    b += v * v;
+    acc += u * u;
+    last = cur;
+  };
+  if (window >= 16) {
+    const Vec16 cur = load16(x) - mean;
+    block(cur, __builtin_shufflevector(cur, cur, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14), a);
+    i = 16;
+  }
+  auto next = [&](Vec16 cur) {
+    return __builtin_shufflevector(last, cur, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30);
+  };
+  for (; i + 32 <= window; i += 16) {
+    Vec16 cur = load16(x + i) - mean;
+    block(cur, next(cur), b);
+    i += 16;
+    cur = load16(x + i) - mean;
+    block(cur, next(cur), a);
+  }
+  if (i + 16 <= window) {
+    const Vec16 cur = load16(x + i) - mean;
+    block(cur, next(cur), b);
+    i += 16;
   }
   a += b;
-  float energy = y[0] * y[0];
+  float energy = 0.0f;
   for (; i < window; ++i) {
-    y[i] = ((x[i] - mean) - c * (x[i - 1] - mean)) * win[i];
+    y[i] = ((x[i] - mean) - c * (x[i > 0 ? i - 1 : 0] - mean)) * win[i];
     energy += y[i] * y[i];
   }
-  for (int l = 0; l < 8; ++l) energy += a[l];
-  e.windowed = energy;
-  for (int64_t j = window; j < fft; ++j) y[j] = 0.0f;
+  e.windowed = energy + hsum(a);
+  std::memset(y + window, 0, sizeof(float) * static_cast<size_t>(fft - window));
   return e;
 }
 
