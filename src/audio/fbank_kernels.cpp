@@ -61,8 +61,10 @@ inline float sum_of(const float* x, int64_t n, float mean, bool squares) {
   return s + hsum((a + b) + (c + d));
 }
 
-// log(max(v, FLT_EPSILON)) by Cephes' logf (relative error < 1e-7), written with integer selects
-// and bit masks so that a row of them vectorises; NaN and infinity pass through as std::log's.
+// log(max(v, FLT_EPSILON)) in Cephes' logf's form, written with integer selects and bit masks so
+// that a row of them vectorises; NaN and infinity pass through as std::log's. Its polynomial has
+// degree 5 instead of 8 (weighted least squares on [sqrt(1/2) - 1, sqrt(2) - 1]): 1.4e-7 relative
+// error at most (Cephes' 8e-8; over 16M floats from FLT_EPSILON to 2^31), with three FMAs fewer.
 inline float log_floored(float v) {
   int32_t bits = __builtin_bit_cast(int32_t, v);
   const int32_t eps_bits = __builtin_bit_cast(int32_t, FLT_EPSILON);
@@ -75,15 +77,12 @@ inline float log_floored(float v) {
   const float m0 = __builtin_bit_cast(float, mbits);
   const float m = m0 + __builtin_bit_cast(float, mbits & small) - 1.0f;
   const float z = m * m;
-  float y = 7.0376836292e-2f;
-  y = y * m - 1.1514610310e-1f;
-  y = y * m + 1.1676998740e-1f;
-  y = y * m - 1.2420140846e-1f;
-  y = y * m + 1.4249322787e-1f;
-  y = y * m - 1.6668057665e-1f;
-  y = y * m + 2.0000714765e-1f;
-  y = y * m - 2.4999993993e-1f;
-  y = y * m + 3.3333331174e-1f;
+  float y = -1.0223550349e-1f;
+  y = y * m + 1.6140249372e-1f;
+  y = y * m - 1.7166762054e-1f;
+  y = y * m + 1.9910332561e-1f;
+  y = y * m - 2.4980586767e-1f;
+  y = y * m + 3.3334687352e-1f;
   y = y * m * z;
   const float fe = static_cast<float>(e);
   y += -2.12194440e-4f * fe - 0.5f * z;
