@@ -255,6 +255,10 @@ std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
   for (int64_t f0 = 0; f0 < m; f0 += k::kLanes) {
     const int64_t n = std::min<int64_t>(k::kLanes, m - f0);
     for (int64_t r = 0; r < n; ++r) {
+      // The samples that the frame two ahead adds (a shift's worth), fetched while this one is
+      // computed: otherwise each frame's first pass (its mean) waits for them (3% of the time).
+      const int64_t ahead = frame_start(j, f0 + r + 2) + W - t.shift;
+      for (int64_t p = std::max<int64_t>(ahead, 0); p < std::min(ahead + t.shift, j.n); p += 16) __builtin_prefetch(j.wave + p);
       float* row = s.rows.get() + r * t.fft;  // fft floats apart: fftwf_malloc's alignment, as planned
       e[r] = k::prepare_frame(frame_samples(j, f0 + r), W, t.fft, t.win.data(), c, o.remove_dc_offset,
                               o.use_energy && o.raw_energy, row);
