@@ -52,6 +52,7 @@ void register_fust(CLI::App& app, GlobalOptions& g);
 void register_probe(CLI::App& app, GlobalOptions& g);
 void register_reproduce(CLI::App& app, GlobalOptions& g);
 void register_report(CLI::App& app, GlobalOptions& g);
+void register_sweep(CLI::App& app, GlobalOptions& g);
 void register_fbank_stats(CLI::App& app, GlobalOptions& g);
 void register_predict(CLI::App& app, GlobalOptions& g);
 void register_data(CLI::App& app, GlobalOptions& g);

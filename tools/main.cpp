@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
 #if AVTUNE_HAS_STUDY
   register_reproduce(app, g);
   register_report(app, g);
+  register_sweep(app, g);
 #else
-  register_missing(app, {"reproduce", "report"}, "study", "cairo", "AVTUNE_WITH_STUDY");
+  register_missing(app, {"reproduce", "report", "sweep"}, "study", "cairo", "AVTUNE_WITH_STUDY");
 #endif
   register_planned(app, g);
   guard_number_flags(app);

@@ -106,6 +106,7 @@
 #include "avtune/report/interval.h"
 #include "avtune/report/study_figures.h"
 #include "avtune/report/study_report.h"
+#include "avtune/report/sweep_report.h"
 #include "avtune/report/verdicts.h"
 #include "avtune/study/adaptive_seeds.h"
 #include "avtune/study/clip_card.h"
@@ -118,7 +119,9 @@
 #include "avtune/study/plan.h"
 #include "avtune/study/pretraining.h"
 #include "avtune/study/scheduler.h"
+#include "avtune/study/split_eval.h"
 #include "avtune/study/study.h"
+#include "avtune/study/sweep.h"
 #include "avtune/study/work_claim.h"
 #include "avtune/study/workers.h"
 #endif

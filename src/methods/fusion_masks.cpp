@@ -1,6 +1,7 @@
 #include "avtune/methods/fusion_masks.h"
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -201,6 +202,47 @@ std::map<std::string, MaskRatio> read_mask_ratios_csv(const std::string& path) {
              if (!out.emplace(f[0], r).second) fail("fust", "each sample once", "'" + f[0] + "' again", at);
            });
   return out;
+}
+
+}  // namespace avtune
+
+namespace avtune {
+
+nlohmann::json to_json(const MaskRuleConfig& r) {
+  return {{"rule", to_string(r.rule)}, {"mean_mode", r.mean_mode}, {"mean_of_clamped", r.mean_of_clamped},
+          {"tau", r.tau}, {"eta_audio", r.eta_audio}, {"eta_visual", r.eta_visual},
+          {"rho_audio", r.rho_audio}, {"rho_visual", r.rho_visual}};
+}
+
+MaskRuleConfig mask_rule_from_json(const nlohmann::json& j, const std::string& where) {
+  const std::string at = where.empty() ? "" : " (" + where + ")";
+  if (!j.is_object()) fail("mask rule", "a JSON object" + at, j.dump());
+  MaskRuleConfig r;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& k = it.key();
+    const auto& v = it.value();
+    const auto number = [&](double& out) {
+      if (!v.is_number()) fail("mask rule", "\"" + k + "\" to be a number" + at, v.dump());
+      out = v.get<double>();
+    };
+    const auto flag = [&](bool& out) {
+      if (!v.is_boolean()) fail("mask rule", "\"" + k + "\" to be true or false" + at, v.dump());
+      out = v.get<bool>();
+    };
+    if (k == "rule") {
+      if (!v.is_string()) fail("mask rule", "\"rule\" to be reference|symmetric" + at, v.dump());
+      r.rule = parse_mask_rule(v.get<std::string>());
+    } else if (k == "mean_mode") flag(r.mean_mode);
+    else if (k == "mean_of_clamped") flag(r.mean_of_clamped);
+    else if (k == "tau") number(r.tau);
+    else if (k == "eta_audio") number(r.eta_audio);
+    else if (k == "eta_visual") number(r.eta_visual);
+    else if (k == "rho_audio") number(r.rho_audio);
+    else if (k == "rho_visual") number(r.rho_visual);
+    else fail("mask rule", "a key of rule|mean_mode|mean_of_clamped|tau|eta_audio|eta_visual|rho_audio|rho_visual" + at,
+              "\"" + k + "\"");
+  }
+  return r;
 }
 
 }  // namespace avtune

@@ -1,6 +1,8 @@
 #pragma once
 // Fusion Tuning's per-sample masking ratios (the paper's Fusion Tuning; docs/fusion_tuning.md): from each training sample's mean
 // stage-1 confidence in the audio and the visual model, how much of each modality stage 2 masks.
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -27,6 +29,12 @@ struct MaskRuleConfig {
   double eta_audio = 3.0, eta_visual = 3.0;  // slopes of tanh
   double rho_audio = 0.5, rho_visual = 0.5;  // largest ratios
 };
+
+// {"rule", "mean_mode", "mean_of_clamped", "tau", "eta_audio", "eta_visual", "rho_audio", "rho_visual"}
+// (the study plan's keys). mask_rule_from_json is its inverse: absent keys keep the defaults above;
+// an unknown key or a wrong type throws avtune::Error naming the key (`where`: the file, if any).
+nlohmann::json to_json(const MaskRuleConfig& r);
+MaskRuleConfig mask_rule_from_json(const nlohmann::json& j, const std::string& where = "");
 
 struct SampleConfidence {
   std::string name;
