@@ -24,7 +24,7 @@ avtune_sources(CORE_SOURCES
   methods/balance methods/balance_ogm methods/balance_opm methods/balance_umt
   run/run_spec run/dataset_presets run/dist_bench)
 avtune_sources(MEDIA_SOURCES
-  audio/audio_file audio/audio_transforms audio/fast_fbank audio/fbank_kernels audio/fbank_cache vision/image_io vision/image_cache io/video_reader
+  audio/audio_file audio/audio_transforms audio/fast_fbank audio/fbank_kernels audio/fbank_cache vision/image_io vision/jpeg_region vision/image_cache io/video_reader
   data/av_clip_dataset data/image_folder_dataset data/dataset_spec data/fbank_stats data/video_preprocess data/data_check
   methods/dead_channels_on_data run/training_run run/run_pool run/throughput run/fbank_bench run/pipeline_bench run/predict)
 avtune_sources(EMBEDDED_SOURCES audio/speech_synth data/fashion_mnist data/embedded_data)

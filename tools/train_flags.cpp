@@ -94,7 +94,7 @@ void add_data_flags(CLI::App* cmd, Overrides& ov, DataSettings& d, bool train_sp
   if (train_split) add_section_flags(cmd, ov, "data", d, {"train_split"});
   add_section_flags(cmd, ov, "data", d, {"eval_split", "audio_dir", "visual_dir", "classes_file"});
   add_input_flags(cmd, ov, d);
-  add_section_flags(cmd, ov, "data", d, {"skip_bad"});
+  add_section_flags(cmd, ov, "data", d, {"skip_bad", "jpeg_draft"});
   if (masks) add_section_flags(cmd, ov, "data", d, {"mask_file"});
 }
 

@@ -76,6 +76,7 @@
 #include "avtune/audio/fbank_cache.h"
 #include "avtune/vision/image_cache.h"
 #include "avtune/vision/image_io.h"
+#include "avtune/vision/jpeg_region.h"
 #include "avtune/data/av_clip_dataset.h"
 #include "avtune/data/data_check.h"
 #include "avtune/data/dataset_spec.h"

@@ -1,5 +1,7 @@
 #include "avtune/audio/audio_transforms.h"
 
+#include <algorithm>
+
 #include "avtune/audio/audio_file.h"
 #include "avtune/audio/fast_fbank.h"
 #include "avtune/util/error.h"
@@ -20,21 +22,21 @@ torch::Tensor mask_along(torch::Tensor x, int64_t param, int64_t dim, at::Genera
   return x;
 }
 
-// load_fbank_input's fbank -> pad_or_cut -> normalize_fbank in one pass, with their float operations.
-torch::Tensor fbank_input_of(const torch::Tensor& wave, const FbankOptions& fo, const AudioInputOptions& opts) {
+// load_fbank_input's fbank -> pad_or_cut -> normalize_fbank in one pass, with their float operations,
+// into `out` (target_frames x cols floats, e.g. a batch slot).
+void fbank_input_of(const torch::Tensor& wave, const FbankOptions& fo, const AudioInputOptions& opts, float* out) {
   if (opts.target_frames <= 0) fail("audio-input", "target_frames > 0", std::to_string(opts.target_frames));
   if (opts.normalize && !(opts.norm_std > 0))
     fail("audio-input", "a positive normalisation std", std::to_string(opts.norm_std));
   const int64_t cols = fo.num_mel_bins + (fo.use_energy ? 1 : 0);
-  auto out = torch::empty({1, opts.target_frames, cols}, torch::kFloat);
   const float shift = opts.normalize ? static_cast<float>(opts.norm_mean) : 0.0f;
   const float div = opts.normalize ? static_cast<float>(opts.norm_std * 2.0) : 1.0f;
   const auto w = wave.to(torch::kFloat).contiguous();
-  const int64_t rows =
-      fast_fbank_into(w.data_ptr<float>(), w.size(0), fo, opts.target_frames, out.data_ptr<float>(), cols, shift, div);
-  out.select(0, 0).slice(0, rows).fill_((0.0f - shift) / div);
-  return out;
+  const int64_t rows = fast_fbank_into(w.data_ptr<float>(), w.size(0), fo, opts.target_frames, out, cols, shift, div);
+  std::fill(out + rows * cols, out + opts.target_frames * cols, (0.0f - shift) / div);
 }
+
+int64_t input_cols(const AudioInputOptions& opts) { return opts.fbank.num_mel_bins + (opts.fbank.use_energy ? 1 : 0); }
 
 }  // namespace
 
@@ -72,6 +74,20 @@ torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions&
 
 torch::Tensor fbank_input_from_wave(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts,
                                     const std::string& name_for_errors) {
+  auto out = torch::empty({1, std::max<int64_t>(opts.target_frames, 1), input_cols(opts)}, torch::kFloat);
+  fbank_input_from_wave_into(std::move(wave), sample_rate, opts, out.data_ptr<float>(), name_for_errors);
+  return out;
+}
+
+void load_fbank_input_into(const std::string& path, const AudioInputOptions& opts, float* out) {
+  AudioReadOptions ro;
+  ro.keep_float_samples = opts.keep_float_samples;
+  const AudioClip clip = read_audio(path, ro);
+  fbank_input_from_wave_into(to_mono(clip, opts.channel), clip.sample_rate, opts, out, path);
+}
+
+void fbank_input_from_wave_into(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts, float* out,
+                                const std::string& name_for_errors) {
   if (sample_rate != opts.target_sample_rate) wave = resample(wave, sample_rate, opts.target_sample_rate);
   else wave = wave.to(torch::kFloat).clone();  // the caller's tensor is not modified
   // The reference removes the clip's DC before the fbank (on top of the per-frame DC removal).
@@ -82,14 +98,15 @@ torch::Tensor fbank_input_from_wave(torch::Tensor wave, int sample_rate, const A
   try {
     // The fast fbank, cut, normalised and written straight into the result (padding normalised as
     // normalize_fbank does it); dither and subtract_mean need the whole output first.
-    if (fo.dither == 0.0 && !fo.subtract_mean) return fbank_input_of(wave, fo, opts);
+    if (fo.dither == 0.0 && !fo.subtract_mean) return fbank_input_of(wave, fo, opts, out);
     fb = fast_fbank(wave, fo);
   } catch (const Error& e) {
     throw Error(std::string(e.what()) + " (" + name_for_errors + ")");
   }
   fb = pad_or_cut(fb, opts.target_frames);
   if (opts.normalize) fb = normalize_fbank(fb, opts.norm_mean, opts.norm_std);
-  return fb.unsqueeze(0);
+  fb = fb.to(torch::kFloat).contiguous();
+  std::copy(fb.data_ptr<float>(), fb.data_ptr<float>() + fb.numel(), out);
 }
 
 }  // namespace avtune

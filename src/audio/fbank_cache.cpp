@@ -34,6 +34,15 @@ torch::Tensor cached_fbank_input(const std::string& path, const AudioInputOption
       [](const torch::Tensor& t) { return static_cast<size_t>(t.numel()) * t.element_size(); });
 }
 
+void cached_fbank_input_into(const std::string& path, const AudioInputOptions& opts, float* out) {
+  torch::Tensor t;
+  const bool cacheable = opts.fbank.dither <= 0 && opts.fbank.vtln_warp == 1.0;
+  if (cacheable && !cache().find(path + '\n' + signature(opts), &t) && cache().keeps_more()) t = cached_fbank_input(path, opts);
+  if (!t.defined()) return load_fbank_input_into(path, opts, out);
+  t = t.contiguous();
+  std::copy(t.data_ptr<float>(), t.data_ptr<float>() + t.numel(), out);
+}
+
 void set_fbank_cache_limit(size_t bytes) { cache().set_limit(bytes); }
 size_t fbank_cache_bytes() { return cache().bytes(); }
 void clear_fbank_cache() { cache().clear(); }

@@ -1,5 +1,6 @@
 #include "avtune/data/av_clip_dataset.h"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "avtune/audio/fbank_cache.h"
@@ -8,6 +9,7 @@
 #include "avtune/vision/fused_transforms.h"
 #include "avtune/vision/image_cache.h"
 #include "avtune/vision/image_io.h"
+#include "avtune/vision/jpeg_region.h"
 
 namespace avtune {
 
@@ -60,18 +62,45 @@ std::string AVClipDataset::frames_dir(size_t i) const {
   return (std::filesystem::path(opts_.visual_dir) / name_of(i)).string();
 }
 
-Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
+std::optional<SampleShapes> AVClipDataset::fixed_shapes() const {
+  SampleShapes sh;
+  if (opts_.modality != Modality::Visual)
+    sh.audio = {1, opts_.audio.target_frames, opts_.audio.fbank.num_mel_bins + (opts_.audio.fbank.use_energy ? 1 : 0)};
+  if (opts_.modality != Modality::Audio) sh.visual = {3, opts_.frames, opts_.image_size, opts_.image_size};
+  return sh;
+}
+
+Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const { return load(index, rng, nullptr, nullptr, false); }
+
+Sample AVClipDataset::get_into(size_t index, std::mt19937_64& rng, float* audio, float* visual) const {
+  if ((opts_.modality != Modality::Visual) != (audio != nullptr) || (opts_.modality != Modality::Audio) != (visual != nullptr))
+    fail("av-dataset", "a batch slot for each of the data set's modalities (" + to_string(opts_.modality) + ")",
+         std::string(audio ? "audio" : "no audio") + " and " + (visual ? "visual" : "no visual"));
+  return load(index, rng, audio, visual, true);
+}
+
+Sample AVClipDataset::load(size_t index, std::mt19937_64& rng, float* audio_out, float* visual_out, bool into) const {
   Sample s;
   s.name = name_of(index);
   s.label = label_of(index);
   s.index = index;
   // One torch generator per sample, seeded from the loader's per-sample stream.
   at::Generator gen = make_generator(rng());
+  const auto shapes = *fixed_shapes();
+  auto copy_into = [](const torch::Tensor& t, float* out) {
+    const auto c = t.contiguous();
+    std::copy(c.data_ptr<float>(), c.data_ptr<float>() + c.numel(), out);
+  };
   if (opts_.modality != Modality::Visual) {
-    auto a = cached_fbank_input(audio_path(index), opts_.audio);  // (1, T, F), shared: not modified here
-    if (opts_.train && (opts_.spec_freq_mask > 0 || opts_.spec_time_mask > 0))
-      a = spec_augment(a, opts_.spec_freq_mask, opts_.spec_time_mask, gen);
-    s.audio = a;
+    const bool augment = opts_.train && (opts_.spec_freq_mask > 0 || opts_.spec_time_mask > 0);
+    if (into && !augment) {
+      cached_fbank_input_into(audio_path(index), opts_.audio, audio_out);  // rows written into the slot
+    } else {
+      auto a = cached_fbank_input(audio_path(index), opts_.audio);  // (1, T, F), shared: not modified here
+      if (augment) a = spec_augment(a, opts_.spec_freq_mask, opts_.spec_time_mask, gen);
+      if (into) copy_into(a, audio_out);
+      else s.audio = a;
+    }
   }
   if (opts_.modality != Modality::Audio) {
     const auto dir = frames_dir(index);
@@ -80,7 +109,9 @@ Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
                                             opts_.train ? FrameSamplingMode::Train : FrameSamplingMode::Eval, &rng, dir,
                                             opts_.frame_sampling);
     if (opts_.train) {
-      // Decoded rows cropped, resized, flipped and normalised straight into the clip tensor.
+      // Decoded rows cropped, resized, flipped and normalised straight into the clip tensor (or the
+      // batch slot). A frame the image cache holds, or will keep, is decoded whole; otherwise only
+      // the crop's region is decoded (the same pixels: jpeg_region.h).
       TrainTransformOptions t;
       t.height = t.width = opts_.image_size;
       t.mean = opts_.mean;
@@ -88,10 +119,19 @@ Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
       ImageDecodeOptions decode;
       if (opts_.jpeg_draft) decode.min_height = decode.min_width = opts_.image_size;
       const int64_t plane = opts_.image_size * opts_.image_size, T = static_cast<int64_t>(picks.size());
-      s.visual = torch::empty({3, T, opts_.image_size, opts_.image_size});
-      for (int64_t j = 0; j < T; ++j)
-        train_transform_into(cached_read_image_hwc(files[static_cast<size_t>(picks[static_cast<size_t>(j)])], decode),
-                             gen, t, s.visual.data_ptr<float>() + j * plane, T * plane);
+      float* base = visual_out;
+      if (!into) {
+        s.visual = torch::empty({3, T, opts_.image_size, opts_.image_size});
+        base = s.visual.data_ptr<float>();
+      }
+      for (int64_t j = 0; j < T; ++j) {
+        const auto& file = files[static_cast<size_t>(picks[static_cast<size_t>(j)])];
+        float* out = base + j * plane;
+        auto img = find_cached_image_hwc(file, decode);
+        if (!img.defined() && image_cache_keeps_more()) img = cached_read_image_hwc(file, decode);
+        if (img.defined()) train_transform_into(img, gen, t, out, T * plane);
+        else train_transform_file_into(file, decode, gen, t, out, T * plane);
+      }
       return s;
     }
     EvalTransformOptions t;
@@ -102,6 +142,12 @@ Sample AVClipDataset::get(size_t index, std::mt19937_64& rng) const {
     for (int k : picks)  // the cached image is shared: eval_transform returns a new tensor
       frames.push_back(eval_transform(cached_read_image(files[static_cast<size_t>(k)]), t));
     s.visual = torch::stack(frames, 1);  // (3, T, H, W): channels first, explicitly
+    if (into) {
+      if (s.visual.sizes() != torch::IntArrayRef(shapes.visual))
+        fail("av-dataset", "frames of the data set's fixed shape", c10::str(s.visual.sizes()), {s.name});
+      copy_into(s.visual, visual_out);
+      s.visual = torch::Tensor();
+    }
   }
   return s;
 }

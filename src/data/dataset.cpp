@@ -1,6 +1,9 @@
 #include "avtune/data/dataset.h"
 
+#include <algorithm>
+
 #include "avtune/util/error.h"
+#include "avtune/util/tensor_text.h"
 
 namespace avtune {
 
@@ -13,6 +16,25 @@ std::vector<int64_t> class_counts(const Dataset& ds) {
     ++counts[static_cast<size_t>(l)];
   }
   return counts;
+}
+
+Sample Dataset::get_into(size_t index, std::mt19937_64& rng, float* audio, float* visual) const {
+  Sample s = get(index, rng);
+  const auto shapes = fixed_shapes();
+  auto put = [&](torch::Tensor& t, float* out, const std::vector<int64_t>& shape, const char* what) {
+    if (!out) return;
+    if (!t.defined() || t.scalar_type() != torch::kFloat || t.sizes() != torch::IntArrayRef(shape))
+      fail("dataset", std::string(what) + " of the data set's fixed shape",
+           (t.defined() ? shape_str(t) : std::string("none")) + " in sample '" + s.name + "'");
+    const auto c = t.contiguous();
+    std::copy(c.data_ptr<float>(), c.data_ptr<float>() + c.numel(), out);
+  };
+  if (shapes) {
+    put(s.audio, audio, shapes->audio, "audio");
+    put(s.visual, visual, shapes->visual, "visual");
+  }
+  s.audio = s.visual = torch::Tensor();
+  return s;
 }
 
 }  // namespace avtune

@@ -96,6 +96,50 @@ DataLoader::Slot DataLoader::load_batch(size_t b, int64_t epoch) const {
   }
   std::vector<Sample> samples;
   try {
+    std::optional<SampleShapes> shapes;
+    if (!transform_) shapes = ds_->fixed_shapes();
+    if (shapes && !indices.empty()) {
+      // Each sample loaded straight into its slot of the batch: no per-sample tensors to stack. A
+      // skipped sample's slot is taken by the next one; the batch is cut to the samples loaded.
+      auto batch_of = [&](const std::vector<int64_t>& shape) {
+        if (shape.empty()) return torch::Tensor();
+        std::vector<int64_t> sizes{static_cast<int64_t>(indices.size())};
+        sizes.insert(sizes.end(), shape.begin(), shape.end());
+        return torch::empty(sizes, torch::TensorOptions(torch::kFloat).pinned_memory(opts_.pin_memory));
+      };
+      Batch b;
+      b.audio = batch_of(shapes->audio);
+      b.visual = batch_of(shapes->visual);
+      const int64_t audio_n = b.audio.defined() ? b.audio[0].numel() : 0;
+      const int64_t visual_n = b.visual.defined() ? b.visual[0].numel() : 0;
+      std::vector<int64_t> labels;
+      for (size_t index : indices) {
+        std::mt19937_64 rng(sample_seed(opts_.seed, epoch, index));
+        const int64_t k = static_cast<int64_t>(labels.size());
+        try {
+          Sample s = ds_->get_into(index, rng, b.audio.defined() ? b.audio.data_ptr<float>() + k * audio_n : nullptr,
+                                   b.visual.defined() ? b.visual.data_ptr<float>() + k * visual_n : nullptr);
+          b.names.push_back(s.name);
+          b.indices.push_back(index);
+          labels.push_back(s.label);
+        } catch (const std::exception& e) {
+          if (!opts_.skip_bad) throw;
+          slot.skipped.push_back({index, ds_->name_of(index), e.what()});
+        }
+      }
+      if (!labels.empty()) {
+        const int64_t n = static_cast<int64_t>(labels.size());
+        b.labels = torch::tensor(labels, torch::kLong);
+        if (opts_.pin_memory) b.labels = b.labels.pin_memory();
+        if (n < static_cast<int64_t>(indices.size())) {
+          if (b.audio.defined()) b.audio = b.audio.slice(0, 0, n);
+          if (b.visual.defined()) b.visual = b.visual.slice(0, 0, n);
+        }
+        slot.batch = std::move(b);
+      }
+      slot.ready = true;
+      return slot;
+    }
     for (size_t index : indices) {
       std::mt19937_64 rng(sample_seed(opts_.seed, epoch, index));
       try {

@@ -82,6 +82,7 @@ DatasetSpec dataset_spec_from(const json& data, Modality modality) {
   s.clip.audio.norm_mean = d.fbank_mean;
   s.clip.audio.norm_std = d.fbank_std;
   s.clip.allow_missing = d.skip_bad;  // --skip-bad: missing files are counted by the loader instead
+  s.clip.jpeg_draft = d.jpeg_draft;
   return s;
 }
 

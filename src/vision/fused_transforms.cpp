@@ -69,6 +69,24 @@ void transpose_rgb(const uint8_t* __restrict in, int64_t rows, int64_t cols, int
   }
 }
 
+using ValueTable = std::array<std::array<float, 256>, 3>;
+
+// One output row of interleaved RGB through the table into the three planes, one plane at a time
+// (sequential stores), mirrored when flipped.
+AVTUNE_CLONES
+void store_rgb_row(const uint8_t* __restrict row, int64_t y, int64_t ow, bool flip, const ValueTable& table,
+                   float* __restrict out, int64_t plane_stride) {
+  for (int c = 0; c < 3; ++c) {
+    const float* __restrict t = table[static_cast<size_t>(c)].data();
+    float* __restrict dst = out + c * plane_stride + y * ow;
+    const uint8_t* __restrict src = row + c;
+    if (flip)
+      for (int64_t x = 0; x < ow; ++x) dst[ow - 1 - x] = t[src[3 * x]];
+    else
+      for (int64_t x = 0; x < ow; ++x) dst[x] = t[src[3 * x]];
+  }
+}
+
 }  // namespace
 
 void train_transform_into(const torch::Tensor& hwc, at::Generator& gen, const TrainTransformOptions& opts, float* out,
@@ -85,13 +103,15 @@ void train_transform_into(const torch::Tensor& hwc, at::Generator& gen, const Tr
   // train_transform's draws, in its order: the crop, then the flip.
   const CropParams p = sample_resized_crop(H, W, gen, opts.crop);
   const bool flip = torch::rand({1}, gen).item<float>() < static_cast<float>(opts.flip_probability);
+  resized_crop_into(img, p, flip, opts, out, plane_stride);
+}
+
+void resized_crop_into(const torch::Tensor& hwc, const CropParams& p, bool flip, const TrainTransformOptions& opts,
+                       float* out, int64_t plane_stride) {
+  const auto img = hwc.contiguous();
+  const int64_t H = img.size(0), W = img.size(1), oh = opts.height, ow = opts.width;
   const auto table = value_table(opts.mean, opts.std);
-  auto store_row = [&](const uint8_t* row, int64_t y) {  // one output row of interleaved RGB
-    for (int64_t x = 0; x < ow; ++x) {
-      const int64_t xo = flip ? ow - 1 - x : x;
-      for (int c = 0; c < 3; ++c) out[c * plane_stride + y * ow + xo] = table[c][row[3 * x + c]];
-    }
-  };
+  auto store_row = [&](const uint8_t* row, int64_t y) { store_rgb_row(row, y, ow, flip, table, out, plane_stride); };
   if (p.top < 0 || p.left < 0 || p.top + p.height > H || p.left + p.width > W) {
     // Not from RandomResizedCrop's own draws (they stay inside): the general path, zero-filled crop.
     auto x = resized_crop(img.permute({2, 0, 1}), p, oh, ow);

@@ -43,5 +43,10 @@ torch::Tensor load_fbank_input(const std::string& path, const AudioInputOptions&
 // The same from a mono waveform (n) at `sample_rate` already in memory (a decoded video's track).
 torch::Tensor fbank_input_from_wave(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts = {},
                                     const std::string& name_for_errors = "");
+// Both written into `out` (target_frames x (num_mel_bins [+1 energy]) floats, e.g. a batch slot)
+// instead of a new tensor: the same numbers.
+void load_fbank_input_into(const std::string& path, const AudioInputOptions& opts, float* out);
+void fbank_input_from_wave_into(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts, float* out,
+                                const std::string& name_for_errors = "");
 
 }  // namespace avtune

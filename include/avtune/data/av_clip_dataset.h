@@ -45,6 +45,10 @@ class AVClipDataset : public Dataset {
   int64_t label_of(size_t i) const override { return list_.entries.at(i).label; }
   const std::vector<std::string>& class_names() const override { return list_.classes; }
   Sample get(size_t index, std::mt19937_64& rng) const override;
+  // Every sample: audio (1, target_frames, bins), visual (3, frames, image_size, image_size).
+  std::optional<SampleShapes> fixed_shapes() const override;
+  // Training frames and the fbank rows written straight into the slot (no per-sample tensor).
+  Sample get_into(size_t index, std::mt19937_64& rng, float* audio, float* visual) const override;
 
   std::string audio_path(size_t i) const;
   std::string frames_dir(size_t i) const;
@@ -52,6 +56,7 @@ class AVClipDataset : public Dataset {
   const ClipList& list() const { return list_; }
 
  private:
+  Sample load(size_t index, std::mt19937_64& rng, float* audio_out, float* visual_out, bool into) const;
   ClipList list_;
   AVClipOptions opts_;
 };

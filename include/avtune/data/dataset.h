@@ -2,6 +2,7 @@
 // The data-set interface every loader reads through: indexable, labelled, named samples.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -20,6 +21,14 @@ class Dataset {
   // Loads sample `index`. Random augmentation draws only from `rng`, which the loader seeds per
   // (seed, epoch, index): results do not depend on which thread loads the sample.
   virtual Sample get(size_t index, std::mt19937_64& rng) const = 0;
+
+  // The shapes every sample's tensors have, when they are fixed (an empty one: the modality is absent),
+  // so that the loader can allocate a batch and load each sample straight into its slot (get_into).
+  virtual std::optional<SampleShapes> fixed_shapes() const { return std::nullopt; }
+  // get() written into a slot of preallocated float tensors of fixed_shapes() (nullptr for an absent
+  // modality): the returned Sample carries name, label and index, no tensors. The same draws and
+  // numbers as get(). This default copies get()'s tensors; a data set overrides it to skip the copy.
+  virtual Sample get_into(size_t index, std::mt19937_64& rng, float* audio, float* visual) const;
 };
 
 // Applied to each loaded sample before collation (Fusion Tuning's patch masking uses it).

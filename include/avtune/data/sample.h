@@ -25,6 +25,11 @@ struct Batch {
   int64_t size() const { return static_cast<int64_t>(names.size()); }
 };
 
+// Per-sample tensor shapes without the batch dimension, e.g. audio {1, T, F}; empty = absent.
+struct SampleShapes {
+  std::vector<int64_t> audio, visual;
+};
+
 // Stacks samples; every sample must carry the same modalities with the same shapes (errors name the sample).
 Batch collate(std::vector<Sample>& samples);
 

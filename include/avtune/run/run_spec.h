@@ -32,6 +32,7 @@ struct DataSettings {
   std::string fbank_stats = "train";
   std::string mask_file;
   bool skip_bad = false;
+  bool jpeg_draft = true;  // AVClipOptions::jpeg_draft: training frames decoded at a reduced size where it fits
 };
 
 // What the model section describes: the architecture, where encoders start from, and the paper's
@@ -86,6 +87,10 @@ void for_each_field(DataSettings& d, F&& f) {
   f("mask_file", "--mask-file", "Fusion Tuning: per-sample patch-mask ratios (`avtune fust masks`) for training",
     d.mask_file);
   f("skip_bad", "--skip-bad", "skip samples that fail to load (counted each epoch) instead of stopping", d.skip_bad);
+  f("jpeg_draft", "--jpeg-draft",
+    "training: decode JPEG frames at 1/2, 1/4 or 1/8 size where both sides stay >= 2x image_size (PIL's draft; "
+    "false = full decode, PIL's pixels; docs/vision.md)",
+    d.jpeg_draft);
 }
 
 template <typename F>

@@ -37,6 +37,19 @@ class MemoCache {
     if (bytes_ + n <= limit_ && entries_.emplace(key, v).second) bytes_ += n;
     return v;
   }
+  // The cached value for `key` into *out, without loading; false when absent (or disabled).
+  bool find(const std::string& key, V* out) {
+    std::lock_guard<std::mutex> lock(mu_);
+    const auto it = entries_.find(key);
+    if (it == entries_.end()) return false;
+    *out = it->second;
+    return true;
+  }
+  // Whether get() still keeps new values (enabled and under the cap).
+  bool keeps_more() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return limit_ > 0 && bytes_ < limit_;
+  }
   void set_limit(size_t bytes) {
     std::lock_guard<std::mutex> lock(mu_);
     limit_ = bytes;

@@ -17,4 +17,9 @@ namespace avtune {
 void train_transform_into(const torch::Tensor& hwc, at::Generator& gen, const TrainTransformOptions& opts, float* out,
                           int64_t plane_stride);
 
+// Its resize, flip and normalise for a crop already drawn, `crop` in hwc's coordinates (hwc may be a
+// region decode holding the crop: jpeg_region.h).
+void resized_crop_into(const torch::Tensor& hwc, const CropParams& crop, bool flip, const TrainTransformOptions& opts,
+                       float* out, int64_t plane_stride);
+
 }  // namespace avtune

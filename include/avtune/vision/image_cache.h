@@ -16,6 +16,11 @@ torch::Tensor cached_read_image(const std::string& path);
 // read_image_hwc through the same cache (keyed by path and decode size). Shared: do not modify.
 torch::Tensor cached_read_image_hwc(const std::string& path, const ImageDecodeOptions& opts = {});
 
+// The cached read_image_hwc of `path` if present (an undefined tensor otherwise), without decoding.
+torch::Tensor find_cached_image_hwc(const std::string& path, const ImageDecodeOptions& opts = {});
+// Whether the cache still keeps new images (enabled and under its cap).
+bool image_cache_keeps_more();
+
 // Memory cap (default 1 GiB, or $AVTUNE_IMAGE_CACHE_MB; 0 disables). Images beyond it are not kept.
 void set_image_cache_limit(size_t bytes);
 size_t image_cache_bytes();
