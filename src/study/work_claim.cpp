@@ -20,37 +20,12 @@ namespace avtune {
 namespace fs = std::filesystem;
 
 std::unique_ptr<RunClaim> RunClaim::try_claim(const std::string& run_dir) {
-  std::error_code ec;
-  fs::create_directories(run_dir, ec);
-  if (ec) fail("reproduce", "a run directory it can create", ec.message(), {run_dir});
-  const std::string path = (fs::path(run_dir) / kFileName).string();
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) fail("reproduce", "a writable claim file", std::strerror(errno), {path});
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    const int err = errno;
-    ::close(fd);
-    if (err == EWOULDBLOCK) return nullptr;
-    fail("reproduce", "a lockable claim file", std::strerror(err), {path});
-  }
-  // The holder's pid, for a person looking at a busy run; the lock is what counts.
-  const std::string pid = std::to_string(::getpid()) + "\n";
-  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
-  }
-  return std::unique_ptr<RunClaim>(new RunClaim(fd));
+  DirLock::Attempt a = DirLock::try_lock(run_dir);
+  if (!a.lock) return nullptr;
+  return std::unique_ptr<RunClaim>(new RunClaim(DirLock::hand_over(std::move(a.lock))));
 }
 
-bool RunClaim::held(const std::string& run_dir) {
-  const std::string path = (fs::path(run_dir) / kFileName).string();
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;  // never claimed
-  const bool busy = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
-  ::close(fd);  // releases the shared lock taken to look
-  return busy;
-}
-
-RunClaim::~RunClaim() {
-  if (fd_ >= 0) ::close(fd_);  // the file stays: removing it would race a new claimer
-}
+bool RunClaim::held(const std::string& run_dir) { return DirLock::held(run_dir); }
 
 StudyLock::StudyLock(const fs::path& study_dir) {
   std::error_code ec;

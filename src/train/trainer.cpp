@@ -302,11 +302,12 @@ TrainResult fit(ModelAdapter& model, DataLoader& train, DataLoader* eval, const 
   res.run_dir = cfg.out_dir;
   EpochConfidences conf;
   int64_t start_epoch = 0, step = 0;
-  // One writer per run directory (util/dir_lock.h), held to the end of fit; temp files of killed
+  // One writer per run directory (util/dir_lock.h), held to the end of fit: the study's claim of the
+  // run when this process holds it (handed over), else a lock of its own. Temp files of killed
   // writers are removed once no one else can be writing here.
-  std::unique_ptr<DirLock> dir_lock;
+  std::shared_ptr<DirLock> dir_lock;
   if (writes) {
-    dir_lock = std::make_unique<DirLock>(dir.string());
+    dir_lock = DirLock::for_writer(dir.string());
     remove_stale_temp_files(dir.string());
   }
   if (files) {

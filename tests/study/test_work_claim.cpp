@@ -73,6 +73,23 @@ TEST(RunClaim, OneHolderAtATimeAndLookingCreatesNothing) {
   EXPECT_TRUE(RunClaim::try_claim(run));
 }
 
+// One lock file per run: the claim is the run directory's lock (util/dir_lock.h), and the trainer of
+// this process writes under it instead of taking a second one.
+TEST(RunClaim, IsTheRunDirectorysLockHandedToItsTrainer) {
+  test::TempDir t;
+  const std::string run = t.file("a");
+  auto claim = RunClaim::try_claim(run);
+  ASSERT_TRUE(claim);
+  EXPECT_TRUE(DirLock::held(run));
+  EXPECT_FALSE(DirLock::try_lock(run).lock);  // another writer is refused
+  EXPECT_NO_THROW(DirLock::for_writer(run));   // the trainer's: the claim, handed over
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(run)) files.push_back(e.path().filename().string());
+  EXPECT_EQ(files, std::vector<std::string>{DirLock::kFileName});
+  claim.reset();
+  EXPECT_FALSE(RunClaim::held(run));
+}
+
 TEST(RunClaim, ADeadWorkersClaimIsFree) {
   test::TempDir t;
   const std::string run = t.file("a");

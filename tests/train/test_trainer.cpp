@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include "avtune/io/checkpoint.h"
 #include "avtune/io/weights_file.h"
 #include "avtune/train/trainer.h"
+#include "avtune/util/dir_lock.h"
 #include "avtune/util/error.h"
 #include "../test_support.h"
 
@@ -240,6 +242,32 @@ TEST(Trainer, AbsurdLearningRateStopsWithAClearMessage) {
     EXPECT_NE(std::string(e.what()).find("non-finite"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("no checkpoint was written yet"), std::string::npos) << e.what();
   }
+}
+
+// The run directory's one lock (util/dir_lock.h): a lock held elsewhere refuses the trainer; one handed
+// over in this process (the study's claim of the run) is the trainer's, and outlives fit.
+TEST(Trainer, WritesUnderALockHandedOverAndIsRefusedByAnyOther) {
+  ThreadsGuard tg;
+  test::TempDir d;
+  auto cfg = base_config(d.file("run"));
+  cfg.epochs = 1;
+  Loaders run(cfg, 32, 16);
+  {
+    DirLock other(cfg.out_dir);
+    AudioAdapter model(tiny_audio(0));
+    const std::string m = test::error_of([&] { fit(model, *run.train, nullptr, cfg); });
+    EXPECT_NE(m.find("process " + std::to_string(::getpid())), std::string::npos) << m;
+  }
+  auto claim = DirLock::hand_over(DirLock::try_lock(cfg.out_dir).lock);
+  AudioAdapter model(tiny_audio(0));
+  EXPECT_EQ(fit(model, *run.train, nullptr, cfg).epochs.size(), 1u);
+  EXPECT_TRUE(DirLock::held(cfg.out_dir));  // still the claim's
+  for (const auto& e : std::filesystem::directory_iterator(cfg.out_dir))
+    EXPECT_EQ(e.path().filename().string().rfind(".avtune-", 0) == 0, e.path().filename() == DirLock::kFileName)
+        << e.path();
+  claim.reset();
+  EXPECT_FALSE(DirLock::held(cfg.out_dir));
+  EXPECT_EQ(std::filesystem::file_size(std::filesystem::path(cfg.out_dir) / DirLock::kFileName), 0u);
 }
 
 TEST(Trainer, AudioVisualModelReportsEachModalitysPart) {

@@ -41,6 +41,41 @@ TEST(DirLock, ADeadHoldersLockIsFree) {
   EXPECT_EQ(error_of([&] { DirLock mine(run); }), "no error");
 }
 
+TEST(DirLock, TryLockReportsTheHolderWithoutThrowing) {
+  test::TempDir dir;
+  const std::string run = dir.file("run");
+  EXPECT_FALSE(DirLock::held(run));
+  EXPECT_FALSE(std::filesystem::exists(run));  // looking creates nothing
+  DirLock::Attempt first = DirLock::try_lock(run);
+  ASSERT_TRUE(first.lock);
+  EXPECT_TRUE(DirLock::held(run));
+  const DirLock::Attempt second = DirLock::try_lock(run);
+  EXPECT_FALSE(second.lock);
+  EXPECT_EQ(second.holder, ::getpid());
+  first.lock.reset();
+  EXPECT_FALSE(DirLock::held(run));
+  EXPECT_EQ(std::filesystem::file_size(std::filesystem::path(run) / DirLock::kFileName), 0u);  // emptied
+}
+
+// The study's claim handed to the trainer: writers of this process reuse it, anyone else is refused,
+// and it is released with its last holder.
+TEST(DirLock, AHandedOverLockIsReusedByThisProcesssWriters) {
+  test::TempDir dir;
+  const std::string run = dir.file("run");
+  std::shared_ptr<DirLock> claim = DirLock::hand_over(DirLock::try_lock(run).lock);
+  std::shared_ptr<DirLock> writer = DirLock::for_writer(run + "/.");  // the same directory, spelt otherwise
+  EXPECT_EQ(writer, claim);
+  EXPECT_NE(error_of([&] { DirLock plain(run); }).find("process " + std::to_string(::getpid())), std::string::npos);
+  EXPECT_FALSE(DirLock::try_lock(run).lock);
+  claim.reset();
+  EXPECT_TRUE(DirLock::held(run));  // the writer still holds it
+  writer.reset();
+  EXPECT_FALSE(DirLock::held(run));
+  // Nothing handed over any more: a writer takes a lock of its own.
+  writer = DirLock::for_writer(run);
+  EXPECT_TRUE(DirLock::held(run));
+}
+
 TEST(DirLock, StaleTempFilesOfDeadProcessesAreRemoved) {
   test::TempDir dir;
   const pid_t child = ::fork();

@@ -1,11 +1,11 @@
 #pragma once
 // Worker processes sharing one study folder (docs/reproduce.md, "On several processes"). Every worker
 // computes the same plan, so the same queue each pass; a worker trains a run only while it holds the
-// run's claim, an flock(2) on <run>/.avtune-claim that the kernel releases when the worker dies, so
-// a dead worker's run is free for another to take over (resuming from its last.pth). The claim is
-// beside the trainer's own run-directory lock (util/dir_lock.h) because the trainer takes that lock
-// itself for the length of fit and flock conflicts even within one process; the claim is held
-// longer: from the completeness check through training and the run's figures.
+// run's claim. The claim is the run directory's lock (util/dir_lock.h, an flock(2) on
+// <run>/.avtune-lock that the kernel releases when the worker dies, so a dead worker's run is free for
+// another to take over, resuming from its last.pth), handed over to the run's trainer in this process
+// (DirLock::hand_over): one lock file per run, held from the completeness check through training and
+// the run's figures.
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "avtune/train/train_config.h"
+#include "avtune/util/dir_lock.h"
 
 namespace avtune {
 
@@ -21,17 +22,14 @@ class RunClaim {
   // The claim of `run_dir` (created when missing), or null when another process, or another claim
   // of this one, holds it.
   static std::unique_ptr<RunClaim> try_claim(const std::string& run_dir);
-  // True while someone holds the claim of `run_dir`; creates nothing (no claim file: free).
+  // True while someone holds the claim (or any writer the lock) of `run_dir`; creates nothing.
   static bool held(const std::string& run_dir);
-  ~RunClaim();
-  RunClaim(const RunClaim&) = delete;
-  RunClaim& operator=(const RunClaim&) = delete;
 
-  static constexpr const char* kFileName = ".avtune-claim";
+  static constexpr const char* kFileName = DirLock::kFileName;  // the run directory's lock file
 
  private:
-  explicit RunClaim(int fd) : fd_(fd) {}
-  int fd_ = -1;
+  explicit RunClaim(std::shared_ptr<DirLock> lock) : lock_(std::move(lock)) {}
+  std::shared_ptr<DirLock> lock_;  // handed over: the run's trainer in this process writes under it
 };
 
 // Serialises what workers write outside run directories (the data, fbank statistics, Fusion Tuning's
