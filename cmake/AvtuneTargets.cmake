@@ -19,7 +19,7 @@ avtune_sources(CORE_SOURCES
   util/* dist/* models/* train/*
   io/checkpoint io/npy io/pickle io/unpickler io/pickler io/pth io/safetensors io/state_dict io/reference_layout io/weights_file
   audio/fbank vision/image_transforms vision/fused_transforms vision/frame_sampling
-  data/sample data/dataset data/loader data/clip_list data/shipped_lists
+  data/sample data/dataset data/loader data/clip_list data/shipped_lists data/csv_rows
   methods/abri methods/bn_reset methods/dead_channels methods/fusion_masks methods/linear_probe methods/patch_mask
   methods/balance methods/balance_ogm methods/balance_opm methods/balance_umt
   run/run_spec run/dataset_presets run/dist_bench)

@@ -9,6 +9,7 @@
 
 #include "avtune/util/atomic_file.h"
 #include "avtune/util/error.h"
+#include "csv_rows.h"
 
 namespace avtune {
 
@@ -26,14 +27,6 @@ std::string trim(std::string s) {
   size_t b = 0;
   while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
   return s.substr(b);
-}
-
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::string cur;
-  std::istringstream is(s);
-  while (std::getline(is, cur, sep)) out.push_back(trim(cur));
-  return out;
 }
 
 bool parse_int(const std::string& s, int64_t* v) {
@@ -111,19 +104,16 @@ ClipList read_ks_list(const std::string& path, const std::string& classes_file) 
 ClipList read_label_csv(const std::string& path, std::vector<std::string> classes) {
   ClipList list;
   list.source = path;
-  auto lines = read_lines(path);
   struct Row {
     std::string name, label;
     long line;
   };
   std::vector<Row> rows;
-  for (size_t k = 0; k < lines.size(); ++k) {
-    if (lines[k].empty()) continue;
-    auto cols = split(lines[k], ',');
-    const FileLocation at{path, static_cast<long>(k + 1)};
+  for (const CsvRow& r : read_csv_rows(path, "clip-list")) {
+    const auto& cols = r.fields;
     if (cols.size() < 2 || cols[0].empty() || cols[1].empty())
-      fail("csv-list", "'name,LABEL'", "'" + lines[k] + "'", at);
-    rows.push_back({stem_of(cols[0]), cols[1], static_cast<long>(k + 1)});
+      fail("csv-list", "'name,LABEL'", "'" + r.text + "'", {path, r.line});
+    rows.push_back({stem_of(cols[0]), cols[1], r.line});
   }
   if (!rows.empty()) {  // header?
     std::string l = rows.front().label;
@@ -153,27 +143,26 @@ ClipList read_label_csv(const std::string& path, std::vector<std::string> classe
 ClipList read_esc50(const std::string& meta_csv, const std::set<int>& folds) {
   ClipList list;
   list.source = meta_csv;
-  auto lines = read_lines(meta_csv);
-  if (lines.empty()) fail("esc50", "a header line 'filename,fold,target,category,...'", "an empty file", {meta_csv});
-  auto header = split(lines[0], ',');
+  const auto rows = read_csv_rows(meta_csv, "clip-list");
+  if (rows.empty()) fail("esc50", "a header line 'filename,fold,target,category,...'", "an empty file", {meta_csv});
+  const auto& header = rows[0].fields;
   auto col = [&](const std::string& name) {
     auto it = std::find(header.begin(), header.end(), name);
-    if (it == header.end()) fail("esc50", "a '" + name + "' column", "header '" + lines[0] + "'", {meta_csv, 1});
+    if (it == header.end()) fail("esc50", "a '" + name + "' column", "header '" + rows[0].text + "'", {meta_csv, rows[0].line});
     return static_cast<size_t>(it - header.begin());
   };
   const size_t c_file = col("filename"), c_fold = col("fold"), c_target = col("target"), c_cat = col("category");
   std::map<int64_t, std::string> names;
-  for (size_t k = 1; k < lines.size(); ++k) {
-    if (lines[k].empty()) continue;
-    auto cols = split(lines[k], ',');
-    const FileLocation at{meta_csv, static_cast<long>(k + 1)};
+  for (size_t k = 1; k < rows.size(); ++k) {
+    const auto& cols = rows[k].fields;
+    const FileLocation at{meta_csv, rows[k].line};
     if (cols.size() < header.size()) fail("esc50", std::to_string(header.size()) + " columns", std::to_string(cols.size()), at);
     int64_t fold, target;
     if (!parse_int(cols[c_fold], &fold)) fail("esc50", "an integer fold", "'" + cols[c_fold] + "'", at);
     if (!parse_int(cols[c_target], &target) || target < 0) fail("esc50", "a non-negative integer target", "'" + cols[c_target] + "'", at);
     names[target] = cols[c_cat];
     if (!folds.empty() && !folds.count(static_cast<int>(fold))) continue;
-    list.entries.push_back({stem_of(cols[c_file]), target, static_cast<long>(k + 1)});
+    list.entries.push_back({stem_of(cols[c_file]), target, rows[k].line});
   }
   if (names.empty()) fail("esc50", "at least one clip", "none", {meta_csv});
   // The targets the file has, in target order: ESC-50 keeps its 50 indices; a subset such as ESC-10

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "avtune/util/error.h"
+#include "csv_rows.h"
 
 namespace avtune {
 
@@ -39,30 +40,6 @@ std::vector<std::string> split_on(const std::string& s, char sep) {
   std::istringstream is(s);
   while (std::getline(is, cur, sep)) out.push_back(trim(cur));
   if (!s.empty() && s.back() == sep) out.emplace_back();
-  return out;
-}
-
-// One CSV record (RFC 4180 quoting: "a, b" is one field, "" inside quotes is a quote).
-std::vector<std::string> csv_fields(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
-      else if (c == '"') quoted = false;
-      else cur += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      out.push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(trim(cur));
   return out;
 }
 
@@ -105,28 +82,29 @@ ClipList read_ave_list(const std::string& split_file, const std::vector<std::str
 ClipList read_vggsound_csv(const std::string& csv, const std::string& split) {
   ClipList list;
   list.source = csv;
-  const auto lines = lines_of(csv, "vggsound");
   std::set<std::string> labels, splits;
   struct Row {
     std::string name, label;
     long line;
   };
   std::vector<Row> rows;
-  for (size_t k = 0; k < lines.size(); ++k) {
-    if (lines[k].empty()) continue;
-    const auto f = csv_fields(lines[k]);
-    const FileLocation at{csv, static_cast<long>(k + 1)};
+  bool first = true;
+  for (const CsvRow& r : read_csv_rows(csv, "vggsound")) {
+    const auto& f = r.fields;
+    const FileLocation at{csv, r.line};
+    const bool header = first;
+    first = false;
     if (f.size() != 4 || f[0].empty() || f[2].empty())
-      fail("vggsound", "'youtube_id,start_seconds,label,split' (4 fields)", "'" + lines[k] + "'", at);
+      fail("vggsound", "'youtube_id,start_seconds,label,split' (4 fields)", "'" + r.text + "'", at);
     if (!is_int(f[1])) {
-      if (k == 0) continue;  // a header row added by hand
+      if (header) continue;  // a header row added by hand
       fail("vggsound", "whole start seconds", "'" + f[1] + "'", at);
     }
     char start[16];
     std::snprintf(start, sizeof start, "%06d", std::stoi(f[1]));
     labels.insert(f[2]);
     splits.insert(f[3]);
-    if (f[3] == split) rows.push_back({f[0] + "_" + start, f[2], static_cast<long>(k + 1)});
+    if (f[3] == split) rows.push_back({f[0] + "_" + start, f[2], r.line});
   }
   if (rows.empty()) {
     std::string have;

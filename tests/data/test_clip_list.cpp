@@ -61,6 +61,20 @@ TEST(ClipList, CremaStyleCsv) {
   EXPECT_EQ(read_label_csv(d.file("hdr.csv")).entries.size(), 2u);
 }
 
+// The row reader read_label_csv shares with VGGSound's and ESC-50's lists (src/data/csv_rows.h): a
+// spreadsheet export's byte-order mark, CRLF ends and a quoted name holding a comma.
+TEST(ClipList, LabelCsvReadsQuotedFieldsCrlfAndAByteOrderMark) {
+  test::TempDir d;
+  std::ofstream(d.file("x.csv"), std::ios::binary) << "\xEF\xBB\xBFname,label\r\n\"clips/a, take 2.wav\",\"HAP\"\r\n"
+                                                       "\r\nb.wav,ANG\r\n";
+  const auto l = read_label_csv(d.file("x.csv"));
+  ASSERT_EQ(l.entries.size(), 2u);
+  EXPECT_EQ(l.entries[0].name, "a, take 2");
+  EXPECT_EQ(l.entries[0].label, 1);
+  EXPECT_EQ(l.entries[1].line, 4);  // the blank line still counts
+  EXPECT_EQ(l.classes, (std::vector<std::string>{"ANG", "HAP"}));
+}
+
 TEST(ClipList, Esc50Folds) {
   test::TempDir d;
   std::ofstream(d.file("esc50.csv")) << "filename,fold,target,category,esc10,src_file,take\n"

@@ -1,0 +1,62 @@
+#include "csv_rows.h"
+
+#include <fstream>
+
+#include "avtune/util/error.h"
+
+namespace avtune {
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  size_t b = 0;
+  while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
+  return s.substr(b);
+}
+
+}  // namespace
+
+std::vector<std::string> csv_fields(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') cur += '"', ++i;
+      else if (c == '"') quoted = false;
+      else cur += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(trim(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(trim(cur));
+  return out;
+}
+
+std::vector<CsvRow> read_csv_rows(const std::string& path, const std::string& component) {
+  std::ifstream in(path);
+  if (!in) fail(component, "a readable list file", "cannot open it", {path});
+  std::vector<CsvRow> rows;
+  long n = 0;
+  for (std::string l; std::getline(in, l);) {
+    ++n;
+    std::string text = trim(l);
+    if (n == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text = trim(text.substr(3));
+    if (text.empty()) continue;
+    CsvRow r;
+    r.fields = csv_fields(text);
+    r.text = std::move(text);
+    r.line = n;
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+}  // namespace avtune
