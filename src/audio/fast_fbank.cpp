@@ -187,8 +187,8 @@ struct Scratch {
     bins = std::max(bins, t.bins);
     mel_stride = (bins + 7) / 8 * 8;
     rows = aligned_floats(k::kLanes * fft);
-    spectra = aligned_floats(k::kLanes * fft);
-    lane_re = aligned_floats(fft / 2 * k::kLanes);
+    spectra = aligned_floats(k::kLanes * fft + 32);  // split_rows reads past the last row
+    lane_re = aligned_floats((fft / 2 + 16) * k::kLanes);  // also split_rows's scratch
     lane_im = aligned_floats(fft / 2 * k::kLanes);
     lane_power = aligned_floats(fft / 2 * k::kLanes);
     lane_mel = aligned_floats(mel_stride * k::kLanes);
@@ -267,8 +267,14 @@ std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
     }
     if (n < k::kLanes)
       std::memset(s.spectra.get() + n * t.fft, 0, sizeof(float) * static_cast<size_t>((k::kLanes - n) * t.fft));
-    k::rows_to_lanes(s.spectra.get(), t.fft, t.fft, t.fft, s.lane_re.get(), s.lane_im.get());
-    k::split_lanes(s.lane_re.get(), s.lane_im.get(), t.half, t.cos.data(), t.sin.data(), !o.use_power, s.lane_power.get());
+    if (t.half % 32 == 0) {
+      k::split_rows(s.spectra.get(), t.fft, t.half, t.cos.data(), t.sin.data(), !o.use_power, s.lane_re.get(),
+                    s.lane_power.get());
+    } else {
+      k::rows_to_lanes(s.spectra.get(), t.fft, t.fft, t.fft, s.lane_re.get(), s.lane_im.get());
+      k::split_lanes(s.lane_re.get(), s.lane_im.get(), t.half, t.cos.data(), t.sin.data(), !o.use_power,
+                     s.lane_power.get());
+    }
     k::mel_lanes(s.lane_power.get(), filters, s.lane_mel.get());
     k::lanes_to_rows(s.lane_mel.get(), t.bins, s.mel_rows.get(), s.mel_stride);
     for (int64_t r = 0; r < n; ++r) {

@@ -285,6 +285,53 @@ void lanes_to_rows(const float* __restrict mel, int64_t bins, float* __restrict 
   }
 }
 
+// split_lanes's formula along one frame's row, 16 bins k and their mirrors half - k at a time, then
+// the block's 8 power rows transposed into lanes: fewer shuffles than transposing the complex
+// points (twice the data). Bins [0, half / 2) as X[k], (half / 2, half) as the mirrors' X[half - k],
+// the middle bin alone: each bin by the same operations as split_lanes, so the same bits.
+AVTUNE_CLONES
+void split_rows(const float* __restrict rows, int64_t stride, int64_t half, const float* __restrict cs,
+                const float* __restrict sn, bool magnitude, float* __restrict scratch, float* __restrict power) {
+  const int64_t mid = half / 2;
+  for (int l = 0; l < kLanes; ++l) {
+    const float* z = rows + l * stride;
+    float* p = scratch + l * (half + 16);
+    for (int64_t k0 = 0; k0 < mid; k0 += 16) {
+      const Vec16 a0 = load16(z + 2 * k0), a1 = load16(z + 2 * k0 + 16);
+      const Vec16 b0 = load16(z + 2 * (half - k0 - 15)), b1 = load16(z + 2 * (half - k0 - 15) + 16);
+      const Vec16 ar = __builtin_shufflevector(a0, a1, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+      const Vec16 ai = __builtin_shufflevector(a0, a1, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+      Vec16 br = __builtin_shufflevector(b0, b1, 30, 28, 26, 24, 22, 20, 18, 16, 14, 12, 10, 8, 6, 4, 2, 0);
+      Vec16 bi = __builtin_shufflevector(b0, b1, 31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+      if (k0 == 0) br[0] = ar[0], bi[0] = ai[0];  // Z[half] = Z[0]
+      const Vec16 sr = ar + br, dr = ar - br, si = ai - bi, di = ai + bi;  // B = conj Z[half - k]
+      const Vec16 c = load16(cs + k0), s = load16(sn + k0);
+      const Vec16 xr = sr + c * di - s * dr, xi = si - c * dr - s * di;
+      const Vec16 yr = sr - c * di + s * dr, yi = -si - c * dr - s * di;
+      Vec16 u = xr * xr + xi * xi, v = yr * yr + yi * yi;
+      if (magnitude)
+        for (int i = 0; i < 16; ++i) u[i] = std::sqrt(u[i]), v[i] = std::sqrt(v[i]);
+      std::memcpy(p + k0, &u, sizeof u);
+      v = __builtin_shufflevector(v, v, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+      std::memcpy(p + half - k0 - 15, &v, sizeof v);  // bins half - k0 - 15 .. half - k0 (half: unused)
+    }
+    {
+      const float ar = z[2 * mid], ai = z[2 * mid + 1], br = ar, bi = ai;
+      const float sr = ar + br, dr = ar - br, si = ai - bi, di = ai + bi;
+      const float c = cs[mid], s = sn[mid];
+      const float xr = sr + c * di - s * dr, xi = si - c * dr - s * di;
+      const float u = xr * xr + xi * xi;
+      p[mid] = magnitude ? std::sqrt(u) : u;
+    }
+  }
+  for (int64_t k = 0; k < half; k += 8) {
+    Vec8 r[8];
+    for (int l = 0; l < kLanes; ++l) r[l] = load8(scratch + l * (half + 16) + k);
+    transpose8(r);
+    for (int i = 0; i < 8; ++i) store8(power + (k + i) * kLanes, r[kTransposed[i]]);
+  }
+}
+
 AVTUNE_CLONES
 bool ill_conditioned(const float* __restrict mel, const float* __restrict weight_sums,
                      const float* __restrict weight_roots, int64_t bins, float frame_energy, bool magnitude,

@@ -56,6 +56,11 @@ void rows_to_lanes(const float* rows, int64_t stride, int64_t window, int64_t ff
 // re/im[k * kLanes + l] (natural order); the power without its 1/4, the magnitude without its 1/2.
 void split_lanes(const float* re, const float* im, int64_t half, const float* cos, const float* sin, bool magnitude,
                  float* power);
+// split_lanes's result from the block's rows of complex DFTs (rows[l * stride + 2 k (+ 1)], k < half,
+// the last row readable 32 floats past its end), for half a multiple of 32; scratch: kLanes * (half +
+// 16) floats.
+void split_rows(const float* rows, int64_t stride, int64_t half, const float* cos, const float* sin, bool magnitude,
+                float* scratch, float* power);
 // mel[f * kLanes + l] = sum over bins [lo[f], hi[f]) of weights[offset[f] + bin - lo[f]] * power.
 struct MelFilters {
   const int64_t *lo, *hi, *offset;

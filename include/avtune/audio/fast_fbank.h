@@ -4,10 +4,11 @@
 //
 // Frames go through in blocks of 8: each frame's copy/dither, DC removal, energy, pre-emphasis and
 // window in one pass into its row, then FFTW3's complex DFT of n/2 points (single precision) on its
-// (even, odd) sample pairs, with plans made once per length (FFTW_ESTIMATE: the same bits in every
-// process) and shared across threads; then, with the block's 8 frames in the SIMD lanes, the power
-// spectrum, the sparse mel filters (each filter touches only its bins) and the log, with no
-// per-frame tensor operation. FFT lengths that are not a power of two go one frame at a time.
+// (even, odd) sample pairs, with plans made once per length (from FFTW wisdom written in the source,
+// else FFTW_ESTIMATE: never timed, so the same bits in every process) and shared across threads;
+// then, with the block's 8 frames in the SIMD lanes, the power spectrum, the sparse mel filters (each
+// filter touches only its bins) and the log, with no per-frame tensor operation. FFT lengths that
+// are not a power of two go one frame at a time.
 //
 // Frames where float rounding decides some mel value (bins some 90 dB under the frame's level: ~2%
 // of speech frames, every frame of a pure tone) are recomputed rounded as kaldi_fbank rounds (ATen's
