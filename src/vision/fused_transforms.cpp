@@ -6,6 +6,10 @@
 #include <cstring>
 #include <vector>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 #include "avtune/util/error.h"
 #include "avtune/util/tensor_text.h"
 #include "resize_taps.h"
@@ -34,7 +38,8 @@ AVTUNE_CLONES
 void resample_lines(const uint8_t* __restrict in, int64_t in_stride, int64_t n_in, const Taps& t, int64_t n_out,
                     int64_t len, uint8_t* __restrict out, int32_t* __restrict acc) {
   for (int64_t o = 0; o < n_out; ++o) {
-    const int64_t first = t.first[static_cast<size_t>(o)], n = std::min(t.span, n_in - first);
+    // Only the window's taps: PIL sums those alone, and the span's others weigh 0.
+    const int64_t first = t.first[static_cast<size_t>(o)], n = std::min(t.count[static_cast<size_t>(o)], n_in - first);
     const int32_t* q = &t.fixed[static_cast<size_t>(o * t.span)];
     for (int64_t j = 0; j < len; ++j) acc[j] = 1 << (kWeightBits - 1);  // rounds the shift to nearest
     for (int64_t k = 0; k < n; ++k) {
@@ -49,7 +54,7 @@ void resample_lines(const uint8_t* __restrict in, int64_t in_stride, int64_t n_i
 // (rows x cols) RGB pixels, row stride `stride` bytes -> (cols x rows), so that a horizontal filter
 // runs along contiguous lines. Blocks of 16 rows keep the writes in cache; pixels move as 4-byte
 // words (the 4th byte is the next pixel's, rewritten right after) except at the ends of the buffers.
-void transpose_rgb(const uint8_t* __restrict in, int64_t rows, int64_t cols, int64_t stride, uint8_t* __restrict out) {
+void transpose_rgb_scalar(const uint8_t* __restrict in, int64_t rows, int64_t cols, int64_t stride, uint8_t* __restrict out) {
   for (int64_t r0 = 0; r0 < rows; r0 += 16) {
     const int64_t r1 = std::min(rows, r0 + 16);
     for (int64_t x = 0; x < cols; ++x)
@@ -85,6 +90,61 @@ void store_rgb_row(const uint8_t* __restrict row, int64_t y, int64_t ow, bool fl
     else
       for (int64_t x = 0; x < ow; ++x) dst[x] = t[src[3 * x]];
   }
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+// The same in 4 x 4 pixel blocks with SSSE3: each row's 4 pixels widened to 4 words (pshufb), the
+// words transposed, each column's 4 pixels packed back to 12 bytes. The rest as above.
+__attribute__((target("ssse3"))) void transpose_rgb_ssse3(const uint8_t* __restrict in, int64_t rows, int64_t cols,
+                                                          int64_t stride, uint8_t* __restrict out) {
+  const __m128i widen = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
+  const __m128i pack = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  const int64_t rows4 = rows & ~int64_t{3};
+  // 16 bytes are read from pixel x: whole blocks while x + 6 <= cols stay inside the row's pixels.
+  const int64_t cols4 = cols >= 6 ? ((cols - 2) & ~int64_t{3}) : 0;
+  for (int64_t r0 = 0; r0 < rows4; r0 += 16) {
+    const int64_t r1 = std::min(rows4, r0 + 16);
+    for (int64_t x = 0; x < cols4; x += 4)
+      for (int64_t r = r0; r < r1; r += 4) {
+        const uint8_t* s = in + r * stride + 3 * x;
+        const __m128i a = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s)), widen);
+        const __m128i b = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + stride)), widen);
+        const __m128i c = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 2 * stride)), widen);
+        const __m128i d = _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + 3 * stride)), widen);
+        const __m128i ab0 = _mm_unpacklo_epi32(a, b), ab1 = _mm_unpackhi_epi32(a, b);
+        const __m128i cd0 = _mm_unpacklo_epi32(c, d), cd1 = _mm_unpackhi_epi32(c, d);
+        const __m128i col[4] = {_mm_unpacklo_epi64(ab0, cd0), _mm_unpackhi_epi64(ab0, cd0), _mm_unpacklo_epi64(ab1, cd1),
+                                _mm_unpackhi_epi64(ab1, cd1)};
+        for (int i = 0; i < 4; ++i) {
+          const __m128i v = _mm_shuffle_epi8(col[i], pack);
+          uint8_t* dst = out + ((x + i) * rows + r) * 3;
+          _mm_storel_epi64(reinterpret_cast<__m128i*>(dst), v);
+          const uint32_t tail = static_cast<uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(v, 8)));
+          std::memcpy(dst + 8, &tail, 4);
+        }
+      }
+  }
+  // The edges: the last rows (all columns) and the last columns (the block rows).
+  auto pixel = [&](int64_t r, int64_t x) {
+    const uint8_t* s = in + r * stride + 3 * x;
+    uint8_t* dst = out + (x * rows + r) * 3;
+    dst[0] = s[0];
+    dst[1] = s[1];
+    dst[2] = s[2];
+  };
+  for (int64_t r = rows4; r < rows; ++r)
+    for (int64_t x = 0; x < cols; ++x) pixel(r, x);
+  for (int64_t r = 0; r < rows4; ++r)
+    for (int64_t x = cols4; x < cols; ++x) pixel(r, x);
+}
+#endif
+
+void transpose_rgb(const uint8_t* in, int64_t rows, int64_t cols, int64_t stride, uint8_t* out) {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool ssse3 = __builtin_cpu_supports("ssse3");
+  if (ssse3) return transpose_rgb_ssse3(in, rows, cols, stride, out);
+#endif
+  transpose_rgb_scalar(in, rows, cols, stride, out);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ constexpr int kWeightBits = 22;
 struct Taps {
   int64_t span = 0;
   std::vector<int64_t> first;
+  std::vector<int64_t> count;   // taps inside the window (the rest of the span weighs 0)
   std::vector<double> weight;   // out_size x span, each row summing to 1
   std::vector<int32_t> fixed;   // the same scaled by 2^22 and rounded, for 8-bit images
 };
@@ -37,6 +38,7 @@ Taps make_taps(int64_t in_size, int64_t out_size) {
   Taps t;
   t.span = static_cast<int64_t>(std::ceil(support)) * 2 + 1;
   t.first.resize(static_cast<size_t>(out_size));
+  t.count.resize(static_cast<size_t>(out_size));
   t.weight.assign(static_cast<size_t>(out_size * t.span), 0.0);
   t.fixed.assign(static_cast<size_t>(out_size * t.span), 0);
   for (int64_t o = 0; o < out_size; ++o) {
@@ -55,6 +57,7 @@ Taps make_taps(int64_t in_size, int64_t out_size) {
       q[k] = static_cast<int32_t>(0.5 + w[k] * static_cast<double>(1 << kWeightBits));  // w >= 0
     }
     t.first[static_cast<size_t>(o)] = lo;
+    t.count[static_cast<size_t>(o)] = std::max<int64_t>(0, hi - lo);
   }
   return t;
 }
