@@ -116,6 +116,7 @@
 #include "avtune/study/diagnosis.h"
 #include "avtune/study/fusion_tuning.h"
 #include "avtune/study/fust_stage1.h"
+#include "avtune/study/fust_stage2.h"
 #include "avtune/study/joint.h"
 #include "avtune/study/plan.h"
 #include "avtune/study/pretraining.h"

@@ -177,7 +177,8 @@ std::string short_id(std::string id) {
   for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
            {"cross_modal_hurts/", "hurts: "}, {"abri_helps/", "ABRi: "}, {"audio_from_visual", "audio←visual"},
            {"visual_from_audio", "visual←audio"}, {"joint_stronger_encoder", "joint: stronger"},
-           {"joint_suppression", "joint: suppression"}, {"fust_improves", "FusT improves"}}) {
+           {"joint_suppression", "joint: suppression"}, {"fust_improves", "FusT improves"},
+           {"beats_baseline/fust-best-val", "FusT best on val"}, {"beats_baseline/", "vs joint: "}}) {
     const auto at = id.find(from);
     if (at != std::string::npos) id.replace(at, from.size(), to);
   }

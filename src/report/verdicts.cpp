@@ -159,8 +159,49 @@ std::vector<Finding> study_findings(const json& r, double min_effect) {
                          "that Fusion Tuning improves joint learning {}.",
                          pct(sym), pct(base), interval_text(f.diff), said(f, min_effect));
     out.push_back(f);
+    // The field's balancing methods and FusT's best setting on validation against the same baseline (issue 19).
+    for (size_t i = 1; i < rows.size(); ++i) {
+      const std::string method = rows[i].value("method", std::string());
+      if (method != "balance" && method != "fust-best-val") continue;
+      const std::string label = rows[i].value("arm", std::string("?"));
+      const Estimate a = at(rows, i, "joint_top1");
+      Finding b = make("beats_baseline/" + rows[i].value("key", std::to_string(i)), label, a, "joint baseline", base, true);
+      b.text = fmt::format("{} ({}) against the joint baseline from the same stage-1 encoders ({}): {}. That it beats "
+                           "the baseline {}.",
+                           label, pct(a), pct(base), interval_text(b.diff), said(b, min_effect));
+      out.push_back(b);
+    }
   }
   return out;
+}
+
+std::string baseline_sentence(const std::vector<Finding>& findings) {
+  std::vector<std::string> above, below, open, unknown;
+  for (const auto& f : findings) {
+    if (f.id != "fust_improves" && f.id.rfind("beats_baseline/", 0) != 0) continue;
+    const std::string item =
+        f.diff.valid() ? fmt::format("{} ({:+.1f} [{:+.1f}, {:+.1f}])", f.a_label, 100 * f.diff.diff, 100 * f.diff.lo, 100 * f.diff.hi)
+                       : f.a_label;
+    switch (f.outcome) {
+      case Outcome::Held: above.push_back(item); break;
+      case Outcome::Contradicted: below.push_back(item); break;
+      case Outcome::Inconclusive: open.push_back(item); break;
+      case Outcome::Unknown: unknown.push_back(item); break;
+    }
+  }
+  if (above.empty() && below.empty() && open.empty() && unknown.empty()) return "";
+  const auto list = [](const std::vector<std::string>& v) {
+    std::string s;
+    for (const auto& x : v) s += (s.empty() ? "" : "; ") + x;
+    return s.empty() ? std::string("none") : s;
+  };
+  std::string t = fmt::format(
+      "Against the joint baseline (no masks, same stage-1 encoders), joint top-1 difference in points with its 95% "
+      "interval, at this scale: **beat it** (interval above zero): {}. **Below it** (interval below zero): {}. "
+      "**Inconclusive** (interval contains zero): {}.",
+      list(above), list(below), list(open));
+  if (!unknown.empty()) t += fmt::format(" No interval yet (fewer than 2 seeds): {}.", list(unknown));
+  return t;
 }
 
 }  // namespace avtune

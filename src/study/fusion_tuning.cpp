@@ -9,6 +9,7 @@
 #include "avtune/study/adaptive_seeds.h"
 #include "avtune/study/clip_card.h"
 #include "avtune/study/fust_stage1.h"
+#include "avtune/study/fust_stage2.h"
 #include "avtune/study/joint.h"
 #include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
@@ -25,10 +26,29 @@ json FusionTuningResult::to_json() const {
     if (a.masked)
       summary = {{"audio_masked", a.masks.audio_masked}, {"visual_masked", a.masks.visual_masked},
                  {"mean_ratio_audio", a.masks.mean_audio}, {"mean_ratio_visual", a.masks.mean_visual}};
-    rows.push_back({{"arm", a.name}, {"masks", summary}, {"joint_top1", avtune::to_json(mean_std(a.joint))},
+    const std::string method = a.balance != "none" ? "balance" : a.masked ? "fust" : "baseline";
+    rows.push_back({{"arm", a.name}, {"key", a.key}, {"method", method},
+                    {"balance", a.balance == "none" ? json() : json(a.balance)}, {"masks", summary},
+                    {"joint_top1", avtune::to_json(mean_std(a.joint))},
                     {"probe_audio", avtune::to_json(mean_std(a.probe_audio))},
                     {"probe_visual", avtune::to_json(mean_std(a.probe_visual))}, {"per_seed", a.joint},
                     {"per_seed_probe_audio", a.probe_audio}, {"per_seed_probe_visual", a.probe_visual}});
+    if (!a.val.empty()) {
+      rows.back()["val_top1"] = avtune::to_json(mean_std(a.val));
+      rows.back()["per_seed_val"] = a.val;
+    }
+  }
+  // The FusT setting chosen on validation, reported on test: the same runs as its arm (report/verdicts.h
+  // compares it with the baseline).
+  json best = nullptr;
+  if (best_val >= 0 && static_cast<size_t>(best_val) < rows.size()) {
+    json row = rows[static_cast<size_t>(best_val)];
+    row["arm"] = "FusT, best on validation (" + arms[static_cast<size_t>(best_val)].name + ")";
+    row["key"] = "fust-best-val";
+    row["method"] = "fust-best-val";
+    row["chosen"] = arms[static_cast<size_t>(best_val)].name;
+    best = {{"arm", row["chosen"]}, {"key", arms[static_cast<size_t>(best_val)].key}, {"split", "val"}};
+    rows.push_back(std::move(row));
   }
   json scatter = {{"group_names", clip_group_names()}, {"name", json::array()}, {"audio", json::array()},
                   {"visual", json::array()}, {"group", groups}};
@@ -37,7 +57,7 @@ json FusionTuningResult::to_json() const {
     scatter["audio"].push_back(sc.audio);
     scatter["visual"].push_back(sc.visual);
   }
-  return {{"rows", rows}, {"samples", confidences.size()}, {"stage1_top1", stage1_top1},
+  return {{"rows", rows}, {"best_on_validation", best}, {"samples", confidences.size()}, {"stage1_top1", stage1_top1},
           {"rule", {{"tau", rule.tau}, {"eta", rule.eta_audio}, {"rho", rule.rho_audio}}},
           {"stage1_confidence", scatter}};
 }
@@ -76,25 +96,7 @@ FusionTuningResult run_fusion_tuning(const StudyPlan& p, Scheduler& s, const Stu
     res.arms.push_back(std::move(ar));
   }
   shared_files.reset();
-  // The finding's comparison (report/verdicts.h): the symmetric rule (arm 2) vs the baseline (arm 0), joint accuracy.
-  const auto run = [&](size_t i, int k) {
-    auto cfg = study_run(p, c, root / fmt::format("stage2-{}-seed{}", i, k), p.s2_epochs, p.ft_lr, p.ft_wd,
-                         p.seed.fust_stage2 + static_cast<uint64_t>(k));
-    cfg.model = {{"modality", "av"}, {"width", p.width},
-                 {"audio_init", (root / "stage1" / "audio" / RunFiles::kLast).string()},
-                 {"visual_init", (root / "stage1" / "visual" / RunFiles::kLast).string()}};
-    cfg.data = av_data(p, c, mask_paths[i]);
-    const auto r = s.cached(cfg);
-    const auto [a, v] = linear_probes(p, s, c, r, p.seed.fust_probe + static_cast<uint64_t>(k));
-    return std::vector<double>{r.last, a, v};
-  };
-  const auto values = run_adaptive_arms(s, std::vector<int>(p.arms.size(), p.seeds), 3, {{2, 0, 0}},
-                                        {p.max_seeds, p.min_effect}, run);
-  for (size_t i = 0; i < p.arms.size(); ++i) {
-    res.arms[i].joint = values[i][0];
-    res.arms[i].probe_audio = values[i][1];
-    res.arms[i].probe_visual = values[i][2];
-  }
+  run_fust_stage2(p, s, c, root, mask_paths, res);  // study/fust_stage2.h
   return res;
 }
 

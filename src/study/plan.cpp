@@ -83,6 +83,8 @@ void visit(FusionArm& a, F&& f) {
   f("file", a.file);
   f("masked", a.masked);
   f("rule", a.rule);
+  f("key", a.key);
+  f("train", a.train);
 }
 template <class F>
 void visit(StudyPlan& p, F&& f) {
@@ -255,10 +257,16 @@ StudyPlan make_plan(bool quick) {
   // of the raw ratios, and nothing is masked when that mean is not positive.
   mean = ref;
   mean.mean_mode = true;
-  p.arms = {{"joint baseline (no masks)", "", false, {}},
-            {"FusT, reference rule", "ratios-reference.csv", true, ref},
-            {"FusT, symmetric rule", "ratios-symmetric.csv", true, sym},
-            {"FusT, mean mode", "ratios-reference-mean.csv", true, mean}};
+  p.arms = {{"joint baseline (no masks)", "", false, {}, "0"},
+            {"FusT, reference rule", "ratios-reference.csv", true, ref, "1"},
+            {"FusT, symmetric rule", "ratios-symmetric.csv", true, sym, "2"},
+            {"FusT, mean mode", "ratios-reference-mean.csv", true, mean, "3"}};
+  // The field's modality-balancing baselines (issue 19, docs/balancing.md) at their documented defaults,
+  // from the same stage-1 encoders as every arm above; UMT distils toward those same encoders.
+  p.arms.push_back({"OGM-GE", "", false, {}, "ogm-ge", {{"balance", "ogm-ge"}, {"balance_alpha", 0.1}}});
+  p.arms.push_back({"OPM", "", false, {}, "opm",
+                    {{"balance", "opm"}, {"balance_alpha", 0.1}, {"opm_q_base", 0.5}, {"opm_p_exe", 0.7}}});
+  p.arms.push_back({"UMT (stage-1 teachers)", "", false, {}, "umt", {{"balance", "umt"}, {"umt_weight", 1.0}}});
   set_seeds(p, 3, 0);
   return p;
 }

@@ -93,4 +93,9 @@ RunLog Scheduler::cached(TrainConfig cfg) {
 
 void Scheduler::wait(const std::string& why) { waiting_.push_back(why); }
 
+double Scheduler::evaluated(const TrainConfig& run, const std::string& split) {
+  if (!evaluator_) fail("reproduce", "an evaluator for the " + split + " split", "none set", {run.out_dir});
+  return evaluator_(run, split);
+}
+
 }  // namespace avtune

@@ -20,6 +20,7 @@
 #include "avtune/study/fusion_tuning.h"
 #include "avtune/study/joint.h"
 #include "avtune/study/pretraining.h"
+#include "avtune/study/split_eval.h"
 #include "avtune/study/work_claim.h"
 #include "avtune/study/workers.h"
 #include "avtune/util/atomic_file.h"
@@ -130,6 +131,8 @@ StudyResult run_study(const StudyOptions& o) {
     run_pool(jobs, p);
   };
   Scheduler sched([pool, so](std::vector<TrainConfig> jobs) { train_pass_shared(std::move(jobs), pool, so); }, o.quiet);
+  // Fusion Tuning's best setting is chosen on the validation split (study/fust_stage2.h).
+  sched.set_evaluator([](const TrainConfig& run, const std::string& split) { return run_split_top1(run, split); });
 
   json results = json::object();
   // Each stage body runs once per pass; the last pass (nothing pending) leaves the final numbers.

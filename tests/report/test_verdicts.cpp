@@ -136,6 +136,40 @@ TEST(Verdicts, FusionTuningImproves) {
   EXPECT_EQ(find(study_findings({{"fust", fust(std::nan(""), 0.5)}}), "fust_improves")->outcome, Outcome::Unknown);
 }
 
+// Balancing methods and FusT's best-on-validation row beside the baseline: one finding each (the methods'
+// claim, a above the baseline) and one sentence saying which beat it, which fell below, which stayed open.
+TEST(Verdicts, WhichMethodsBeatTheBaseline) {
+  auto row = [](const char* arm, const char* key, const char* method, double j, double sd) {
+    return json{{"arm", arm}, {"key", key}, {"method", method}, {"joint_top1", ms(j, sd)}};
+  };
+  json r = {{"fust", {{"rows", {row("joint baseline (no masks)", "0", "baseline", 0.60, 0.01),
+                                row("FusT, reference rule", "1", "fust", 0.57, 0.01),
+                                row("FusT, symmetric rule", "2", "fust", 0.55, 0.01),  // below
+                                row("OGM-GE", "ogm-ge", "balance", 0.70, 0.01),         // above
+                                row("OPM", "opm", "balance", 0.61, 0.05),               // open
+                                row("FusT, best on validation (FusT, reference rule)", "fust-best-val", "fust-best-val",
+                                    0.57, 0.01)}}}}};
+  const auto f = study_findings(r);
+  ASSERT_EQ(f.size(), 4u);  // fust_improves + OGM-GE, OPM, best on validation (the reference arm itself has none)
+  EXPECT_EQ(find(f, "beats_baseline/ogm-ge")->outcome, Outcome::Held);
+  EXPECT_EQ(find(f, "beats_baseline/opm")->outcome, Outcome::Inconclusive);
+  EXPECT_EQ(find(f, "beats_baseline/fust-best-val")->outcome, Outcome::Contradicted);
+  EXPECT_EQ(find(f, "beats_baseline/ogm-ge")->a_label, "OGM-GE");
+  EXPECT_NE(find(f, "beats_baseline/opm")->text.find("inconclusive"), std::string::npos);
+  const std::string t = baseline_sentence(f);
+  // OGM-GE beat it; the symmetric rule and the best-on-validation row fell below; OPM stayed open.
+  EXPECT_NE(t.find("**beat it** (interval above zero): OGM-GE (+10.0 [+7.7, +12.3])."), std::string::npos) << t;
+  EXPECT_NE(t.find("**Below it** (interval below zero): FusT, symmetric rule (-5.0 [-7.3, -2.7]); FusT, best on "
+                   "validation (FusT, reference rule) (-3.0 [-5.3, -0.7])."),
+            std::string::npos)
+      << t;
+  EXPECT_NE(t.find("**Inconclusive** (interval contains zero): OPM ("), std::string::npos) << t;
+  // None beat it: said so, not left out.
+  r["fust"]["rows"][3]["joint_top1"] = ms(0.5, 0.01);
+  EXPECT_NE(baseline_sentence(study_findings(r)).find("**beat it** (interval above zero): none."), std::string::npos);
+  EXPECT_EQ(baseline_sentence({}), "");
+}
+
 TEST(Verdicts, AbsentExperimentsGiveNoFindings) {
   EXPECT_TRUE(study_findings(json::object()).empty());
   EXPECT_EQ(study_findings({{"joint", joint(0.5, 0.7, 0.6, 0.4)}}).size(), 2u);

@@ -38,11 +38,24 @@ TEST(Plan, DefaultValuesAreTheStudysOwn) {
   ASSERT_EQ(p.variants.size(), 6u);
   EXPECT_EQ(p.variants[1].name, "pre-trained");
   EXPECT_EQ(p.variants[5].model["bn_reset_threshold"].get<double>(), 1e-2);
-  ASSERT_EQ(p.arms.size(), 4u);
+  ASSERT_EQ(p.arms.size(), 7u);
   EXPECT_FALSE(p.arms[0].masked);
   EXPECT_EQ(p.arms[1].rule.rule, MaskRule::Reference);
   EXPECT_TRUE(p.arms[3].rule.mean_mode);
   EXPECT_EQ(p.arms[3].rule.rule, MaskRule::Reference);  // the paper's mean mode
+  // Run folders stage2-<key>-seed<k>: the first four keep the folders earlier studies cached.
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(p.arms[i].key, std::to_string(i));
+    EXPECT_TRUE(p.arms[i].train.empty());
+  }
+  // The balancing baselines (issue 19), unmasked, at their documented defaults (docs/balancing.md).
+  EXPECT_EQ(p.arms[4].key, "ogm-ge");
+  EXPECT_EQ(p.arms[4].train, json({{"balance", "ogm-ge"}, {"balance_alpha", 0.1}}));
+  EXPECT_EQ(p.arms[5].key, "opm");
+  EXPECT_EQ(p.arms[5].train, json({{"balance", "opm"}, {"balance_alpha", 0.1}, {"opm_q_base", 0.5}, {"opm_p_exe", 0.7}}));
+  EXPECT_EQ(p.arms[6].key, "umt");
+  EXPECT_EQ(p.arms[6].train, json({{"balance", "umt"}, {"umt_weight", 1.0}}));
+  for (size_t i = 4; i < 7; ++i) EXPECT_FALSE(p.arms[i].masked) << i;
 }
 
 TEST(Plan, QuickShrinksTheSizes) {
@@ -99,6 +112,7 @@ TEST(Plan, JsonRoundTrip) {
     p.seed.joint = 250;
     p.variants.pop_back();
     p.arms[2].rule.tau = 0.25;
+    p.arms[5].train["opm_p_exe"] = 0.5;
     const json j = to_json(p);
     const StudyPlan back = plan_from_json(json::parse(j.dump()));
     EXPECT_EQ(to_json(back), j);
@@ -109,6 +123,8 @@ TEST(Plan, JsonRoundTrip) {
     EXPECT_EQ(back.variants.size(), 5u);
     EXPECT_DOUBLE_EQ(back.arms[2].rule.tau, 0.25);
     EXPECT_EQ(back.arms[1].rule.rule, MaskRule::Reference);
+    EXPECT_DOUBLE_EQ(back.arms[5].train["opm_p_exe"].get<double>(), 0.5);
+    EXPECT_EQ(back.arms[6].key, "umt");
   }
 }
 
@@ -116,7 +132,7 @@ TEST(Plan, AbsentKeysKeepTheDefaults) {
   const StudyPlan p = plan_from_json({{"finetune_epochs", 9}});
   EXPECT_EQ(p.ft_epochs, 9);
   EXPECT_EQ(p.pre_audio_epochs, 30);
-  EXPECT_EQ(p.arms.size(), 4u);
+  EXPECT_EQ(p.arms.size(), 7u);
 }
 
 TEST(Plan, UnknownKeysAndWrongTypesNameTheKey) {

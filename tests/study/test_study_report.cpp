@@ -38,6 +38,12 @@ json results() {
   json arms = json::array();
   for (const char* a : {"baseline", "reference", "symmetric", "mean"})
     arms.push_back({{"arm", a}, {"masks", nullptr}, {"joint_top1", ms(0.6)}, {"probe_audio", ms(0.4)}, {"probe_visual", ms(0.5)}});
+  arms[1]["val_top1"] = ms(0.7);
+  arms.push_back({{"arm", "OGM-GE"}, {"key", "ogm-ge"}, {"method", "balance"}, {"balance", "ogm-ge"}, {"masks", nullptr},
+                  {"joint_top1", ms(0.65)}, {"probe_audio", ms(0.4)}, {"probe_visual", ms(0.5)}});
+  arms.push_back({{"arm", "FusT, best on validation (reference)"}, {"key", "fust-best-val"}, {"method", "fust-best-val"},
+                  {"masks", nullptr}, {"val_top1", ms(0.7)}, {"joint_top1", ms(0.6)}, {"probe_audio", ms(0.4)},
+                  {"probe_visual", ms(0.5)}});
   return {{"kind", kStudyResultsKind},
           {"plan", {{"abnormal_threshold", 0.01}}},
           {"seeds", 2},
@@ -79,6 +85,12 @@ TEST(StudyReport, RendersEveryFigureFromResultsAlone) {
   // Every comparison with its interval and seeds per arm, the verdict and the rule printed.
   EXPECT_NE(md.find("| fust_improves | FusT, symmetric rule − joint baseline | 2 / 2 | +0.0 | [-"), std::string::npos) << md;
   EXPECT_NE(md.find("| inconclusive |"), std::string::npos);
+  // The balancing method and the best-on-validation row beside the baseline, and which of them beat it.
+  EXPECT_NE(md.find("| beats_baseline/ogm-ge | OGM-GE − joint baseline | 2 / 2 | +5.0 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| OGM-GE | — (ogm-ge in training) | — | 65.0 ± 1.0 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| FusT, best on validation (reference) | — | 70.0 ± 1.0 | 60.0 ± 1.0 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("**beat it** (interval above zero): OGM-GE (+5.0 ["), std::string::npos) << md;
+  EXPECT_NE(md.find("**Inconclusive** (interval contains zero): FusT, symmetric rule (+0.0 ["), std::string::npos) << md;
   EXPECT_NE(md.find("Verdict rule:"), std::string::npos);
   EXPECT_NE(md.find("| initialisation | test top-1 (%) | seeds |"), std::string::npos);
   EXPECT_NE(md.find("figures/findings.png"), std::string::npos);

@@ -56,9 +56,15 @@ struct Finding {
 //   joint_stronger_encoder: joint accuracy with a same-modality pre-trained audio encoder above that
 //     with a random one (rows 2 vs 0; Fig. 1b);
 //   joint_suppression: the visual encoder's linear probe lower with that stronger audio encoder (Fig. 1b);
-//   fust_improves: Fusion Tuning's symmetric rule above the unmasked joint baseline (arms 2 vs 0).
+//   fust_improves: Fusion Tuning's symmetric rule above the unmasked joint baseline (arms 2 vs 0);
+//   beats_baseline/<key>: each Fusion Tuning row whose "method" is "balance" (OGM-GE, OPM, UMT) or
+//     "fust-best-val" (the FusT setting chosen on validation) above that baseline (the methods' own claim).
 // `min_effect` only words the text of an inconclusive finding whose interval lies within +-min_effect.
 std::vector<Finding> study_findings(const nlohmann::json& results, double min_effect = kDefaultMinEffect);
+
+// Which methods beat the joint baseline at this scale, from fust_improves and the beats_baseline/ findings:
+// one paragraph listing those whose interval lies above zero, below zero, or contains it (empty without them).
+std::string baseline_sentence(const std::vector<Finding>& findings);
 
 // The rule in one paragraph, printed in the report.
 std::string verdict_rule_text(double min_effect);

@@ -37,11 +37,16 @@ struct JointInit {
   std::string name, source, conv1;  // source: random|visual|audio; conv1: "" = the encoder's default
 };
 
-// An arm of Fusion Tuning's stage 2: no masks (the baseline) or masks from `rule` written to `file`.
+// An arm of Fusion Tuning's stage 2, every one from both stage-1 encoders: no masks (the baseline), masks
+// from `rule` written to `file`, or a modality-balancing method (docs/balancing.md) named by `train`.
 struct FusionArm {
   std::string name, file;
   bool masked = false;
   MaskRuleConfig rule;
+  std::string key;  // run folders fust/stage2-<key>-seed<k> ("0".."3" for the first four: their folders before issue 19)
+  // Engine keys set on the stage-2 run (train/train_config.h): {"balance": "ogm-ge", "balance_alpha": 0.1}, ...
+  // UMT's teachers, when not given, are stage 1's last.pth (the encoders the arm starts from).
+  nlohmann::json train = nlohmann::json::object();
 };
 
 struct StudyPlan {

@@ -33,6 +33,9 @@ RunLog read_run(const std::string& dir);
 
 // Trains a pass's runs (the study passes run_pool; tests a fake that writes run files).
 using RunTrainer = std::function<void(std::vector<TrainConfig>)>;
+// Top-1 of a finished run's last.pth on a split of its own data set (the study passes study/split_eval.h,
+// cached in the run's folder; tests a fake): Fusion Tuning's arms are chosen on "val" with it, never on test.
+using RunEvaluator = std::function<double(const TrainConfig& run, const std::string& split)>;
 
 class Scheduler {
  public:
@@ -47,6 +50,9 @@ class Scheduler {
   RunLog cached(TrainConfig cfg);
   // Defers this pass: something the caller needs (e.g. a finished joint run for its probes) is pending.
   void wait(const std::string& why);
+  // The finished run `run` evaluated on `split` by the evaluator set here; throws when none was set.
+  void set_evaluator(RunEvaluator e) { evaluator_ = std::move(e); }
+  double evaluated(const TrainConfig& run, const std::string& split);
   // True while this pass has queued or deferred runs.
   bool pass_pending() const { return !queue_.empty() || !waiting_.empty(); }
   // Runs queued plus reasons deferred so far in this pass: a caller compares two readings to learn
@@ -60,6 +66,7 @@ class Scheduler {
 
  private:
   RunTrainer trainer_;
+  RunEvaluator evaluator_;
   bool quiet_;
   int trained_ = 0;
   std::set<std::string> all_runs_;
