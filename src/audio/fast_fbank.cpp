@@ -267,7 +267,7 @@ std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
     }
     if (n < k::kLanes)
       std::memset(s.spectra.get() + n * t.fft, 0, sizeof(float) * static_cast<size_t>((k::kLanes - n) * t.fft));
-    if (t.half % 32 == 0) {
+    if (t.half % 32 == 0 && k::wide()) {
       k::split_rows(s.spectra.get(), t.fft, t.half, t.cos.data(), t.sin.data(), !o.use_power, s.lane_re.get(),
                     s.lane_power.get());
     } else {

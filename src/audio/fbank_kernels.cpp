@@ -9,15 +9,22 @@ namespace avtune::fbank_kernels {
 namespace {
 
 // Runtime dispatch through GCC's function multi-versioning (ifunc): AVX-512, AVX2+FMA or baseline.
-// The frame preparation gets AVX2 without FMA: a fused multiply-add rounds once where kaldi_fbank
-// rounds twice, and the closer the frames are to kaldi_fbank's, the fewer need the exact path.
+// The frame preparation never fuses multiply-adds (fp-contract=off; GCC's avx512f target allows
+// them): a fused multiply-add rounds once where kaldi_fbank rounds twice, and the frames should be
+// kaldi_fbank's. Code on 16-float vectors has its own AVX-512 version, chosen by wide(): without
+// AVX-512, GCC splits those vectors badly (the frame preparation took 1.8x the time).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
 #define AVTUNE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#define AVTUNE_CLONES_NO_FMA \
-  __attribute__((target_clones("avx512f", "avx2", "default"), optimize("fp-contract=off")))
+#define AVTUNE_CLONES_NO_FMA __attribute__((target_clones("avx2", "default"), optimize("fp-contract=off")))
+#define AVTUNE_WIDE __attribute__((target("arch=x86-64-v4")))
+#define AVTUNE_WIDE_NO_FMA __attribute__((target("arch=x86-64-v4"), optimize("fp-contract=off")))
+#define AVTUNE_HAS_WIDE 1
 #else
 #define AVTUNE_CLONES
 #define AVTUNE_CLONES_NO_FMA
+#define AVTUNE_WIDE
+#define AVTUNE_WIDE_NO_FMA
+#define AVTUNE_HAS_WIDE 0
 #endif
 
 // Eight floats: one AVX register, two SSE ones (a GCC/Clang vector extension: nothing to port).
@@ -47,7 +54,7 @@ inline float hsum(Vec16 v) {
 
 // Sum (of squares) of x - mean in 64 partial sums: four independent chains of adds (their latency,
 // not the loads, bound a single chain), vectorised without reassociation flags.
-inline float sum_of(const float* x, int64_t n, float mean, bool squares) {
+inline float sum_of16(const float* x, int64_t n, float mean, bool squares) {
   Vec16 a = {}, b = {}, c = {}, d = {};
   auto term = [&](int64_t i) {
     const Vec16 u = load16(x + i) - mean;
@@ -59,6 +66,22 @@ inline float sum_of(const float* x, int64_t n, float mean, bool squares) {
   float s = 0.0f;
   for (; i < n; ++i) s += squares ? (x[i] - mean) * (x[i] - mean) : x[i] - mean;
   return s + hsum((a + b) + (c + d));
+}
+
+// The same in 32 partial sums of 8-float vectors.
+inline float sum_of8(const float* x, int64_t n, float mean, bool squares) {
+  Vec8 a = {}, b = {}, c = {}, d = {};
+  auto term = [&](int64_t i) {
+    const Vec8 u = load8(x + i) - mean;
+    return squares ? u * u : u;
+  };
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) a += term(i), b += term(i + 8), c += term(i + 16), d += term(i + 24);
+  for (; i + 8 <= n; i += 8) a += term(i);
+  float s = 0.0f;
+  for (; i < n; ++i) s += squares ? (x[i] - mean) * (x[i] - mean) : x[i] - mean;
+  a = (a + b) + (c + d);
+  return s + ((a[0] + a[4]) + (a[2] + a[6])) + ((a[1] + a[5]) + (a[3] + a[7]));
 }
 
 // log(max(v, FLT_EPSILON)) in Cephes' logf's form, written with integer selects and bit masks so
@@ -92,12 +115,14 @@ inline float log_floored(float v) {
 
 }  // namespace
 
-AVTUNE_CLONES_NO_FMA
-FrameEnergy prepare_frame(const float* __restrict x, int64_t window, int64_t fft, const float* __restrict win,
+namespace {
+
+AVTUNE_WIDE_NO_FMA
+FrameEnergy prepare_wide(const float* __restrict x, int64_t window, int64_t fft, const float* __restrict win,
                           float c, bool remove_dc, bool raw_energy, float* __restrict y) {
   FrameEnergy e;
-  const float mean = remove_dc ? sum_of(x, window, 0.0f, false) / static_cast<float>(window) : 0.0f;
-  if (raw_energy) e.raw = sum_of(x, window, mean, true);
+  const float mean = remove_dc ? sum_of16(x, window, 0.0f, false) / static_cast<float>(window) : 0.0f;
+  if (raw_energy) e.raw = sum_of16(x, window, mean, true);
   // y[i] = ((x[i] - mean) - c (x[i-1] - mean)) win[i], 16 at a time, x[i-1] - mean shifted in from
   // the block before (the first block's x[-1] is x[0]); the energy in two chains.
   Vec16 a = {}, b = {}, last = {};
@@ -137,6 +162,54 @@ FrameEnergy prepare_frame(const float* __restrict x, int64_t window, int64_t fft
   e.windowed = energy + hsum(a);
   std::memset(y + window, 0, sizeof(float) * static_cast<size_t>(fft - window));
   return e;
+}
+
+// prepare_frame 8 samples at a time.
+AVTUNE_CLONES_NO_FMA
+FrameEnergy prepare_narrow(const float* __restrict x, int64_t window, int64_t fft, const float* __restrict win,
+                           float c, bool remove_dc, bool raw_energy, float* __restrict y) {
+  FrameEnergy e;
+  const float mean = remove_dc ? sum_of8(x, window, 0.0f, false) / static_cast<float>(window) : 0.0f;
+  if (raw_energy) e.raw = sum_of8(x, window, mean, true);
+  y[0] = ((x[0] - mean) - c * (x[0] - mean)) * win[0];
+  Vec8 a = {}, b = {};  // the windowed energy in the same pass, two chains
+  int64_t i = 1;
+  for (; i + 16 <= window; i += 16) {
+    const Vec8 u = ((load8(x + i) - mean) - c * (load8(x + i - 1) - mean)) * load8(win + i);
+    const Vec8 v = ((load8(x + i + 8) - mean) - c * (load8(x + i + 7) - mean)) * load8(win + i + 8);
+    std::memcpy(y + i, &u, sizeof u);
+    std::memcpy(y + i + 8, &v, sizeof v);
+    a += u * u;
+    b += v * v;
+  }
+  a += b;
+  float energy = y[0] * y[0];
+  for (; i < window; ++i) {
+    y[i] = ((x[i] - mean) - c * (x[i - 1] - mean)) * win[i];
+    energy += y[i] * y[i];
+  }
+  for (int l = 0; l < 8; ++l) energy += a[l];
+  e.windowed = energy;
+  std::memset(y + window, 0, sizeof(float) * static_cast<size_t>(fft - window));
+  return e;
+}
+
+}  // namespace
+
+bool wide() {
+#if AVTUNE_HAS_WIDE
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq");
+  return yes;
+#else
+  return false;
+#endif
+}
+
+FrameEnergy prepare_frame(const float* x, int64_t window, int64_t fft, const float* win, float c, bool remove_dc,
+                          bool raw_energy, float* y) {
+  return wide() ? prepare_wide(x, window, fft, win, c, remove_dc, raw_energy, y)
+                : prepare_narrow(x, window, fft, win, c, remove_dc, raw_energy, y);
 }
 
 // X[k] = (A + B)/2 - i e^{-2 pi i k/n} (A - B)/2 with A = Z[k], B = conj(Z[half - k]), n = 2 half.
@@ -289,7 +362,7 @@ void lanes_to_rows(const float* __restrict mel, int64_t bins, float* __restrict 
 // the block's 8 power rows transposed into lanes: fewer shuffles than transposing the complex
 // points (twice the data). Bins [0, half / 2) as X[k], (half / 2, half) as the mirrors' X[half - k],
 // the middle bin alone: each bin by the same operations as split_lanes, so the same bits.
-AVTUNE_CLONES
+AVTUNE_WIDE
 void split_rows(const float* __restrict rows, int64_t stride, int64_t half, const float* __restrict cs,
                 const float* __restrict sn, bool magnitude, float* __restrict scratch, float* __restrict power) {
   const int64_t mid = half / 2;

@@ -56,6 +56,8 @@ void rows_to_lanes(const float* rows, int64_t stride, int64_t window, int64_t ff
 // re/im[k * kLanes + l] (natural order); the power without its 1/4, the magnitude without its 1/2.
 void split_lanes(const float* re, const float* im, int64_t half, const float* cos, const float* sin, bool magnitude,
                  float* power);
+// Whether this processor runs the AVX-512 versions (x86-64-v4): split_rows is for it only.
+bool wide();
 // split_lanes's result from the block's rows of complex DFTs (rows[l * stride + 2 k (+ 1)], k < half,
 // the last row readable 32 floats past its end), for half a multiple of 32; scratch: kLanes * (half +
 // 16) floats.
