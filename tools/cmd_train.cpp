@@ -2,6 +2,7 @@
 // Flags given on the command line override --config FILE, which overrides defaults.
 #include <memory>
 
+#include "avtune/methods/balance.h"
 #include "avtune/run/training_run.h"
 #include "avtune/util/error.h"
 #include "train_flags.h"
@@ -18,6 +19,9 @@ void register_train(CLI::App& app, GlobalOptions& g) {
     TrainConfig cfg = resolve_flags(*st, g);
     const std::string mod = cfg.model.value("modality", std::string());
     if (mod.empty()) fail("cli", "--modality audio|visual|av", "none");
+    // Balancing flags that cannot work are usage errors, before any data is read (docs/balancing.md).
+    if (const BalanceProblem p = balance_settings_problem(cfg, mod == "av"); !p.flag.empty())
+      throw CLI::ValidationError(p.flag, "expected " + p.expected + ", got " + p.got);
     if (cfg.out_dir.empty()) cfg.out_dir = default_run_dir(mod);
     const auto out = run_training(cfg, g.quiet);
     if (!secondary_rank()) finish_run(out, cfg.out_dir);

@@ -1,5 +1,8 @@
 #include "avtune/methods/balance.h"
 
+#include <filesystem>
+#include <utility>
+
 #include "avtune/dist/process_group.h"
 #include "avtune/methods/balance_ogm.h"
 #include "avtune/methods/balance_opm.h"
@@ -7,6 +10,36 @@
 #include "avtune/util/error.h"
 
 namespace avtune {
+
+BalanceProblem balance_settings_problem(const TrainConfig& cfg, bool av_model) {
+  const std::string& m = cfg.balance;
+  const bool umt = m == "umt";
+  if (!umt && !cfg.umt_audio_teacher.empty())
+    return {"--umt-audio-teacher", "a teacher only with --balance umt", "balance '" + m + "'"};
+  if (!umt && !cfg.umt_visual_teacher.empty())
+    return {"--umt-visual-teacher", "a teacher only with --balance umt", "balance '" + m + "'"};
+  if (m == "none" || m.empty()) return {};
+  if (m != "ogm" && m != "ogm-ge" && m != "opm" && !umt) return {"--balance", "none|ogm|ogm-ge|opm|umt", "'" + m + "'"};
+  if (!av_model) return {"--balance", m + " on an audio-visual model (--modality av)", "another modality"};
+  if (umt) {
+    if (cfg.umt_audio_teacher.empty() && cfg.umt_visual_teacher.empty())
+      return {"--balance", "umt with a teacher (--umt-audio-teacher PATH and/or --umt-visual-teacher PATH)", "none"};
+    for (const auto& [flag, path] : {std::pair<std::string, std::string>{"--umt-audio-teacher", cfg.umt_audio_teacher},
+                                     {"--umt-visual-teacher", cfg.umt_visual_teacher}})
+      if (!path.empty() && !std::filesystem::is_regular_file(path)) return {flag, "an existing weight file", "'" + path + "'"};
+  }
+  return {};
+}
+
+void check_balance_settings(const TrainConfig& cfg, bool av_model) {
+  const BalanceProblem p = balance_settings_problem(cfg, av_model);
+  if (!p.flag.empty()) fail("balance", p.flag + ": " + p.expected, p.got);
+  if (cfg.balance == "none" || cfg.balance.empty()) return;
+  if (current_dist_group()) fail("balance", cfg.balance + ": a single-process run", "a data-parallel one (not supported yet)");
+  if (cfg.balance != "umt") return;
+  if (!cfg.umt_audio_teacher.empty()) check_umt_teacher_file(cfg.umt_audio_teacher, "audio", "--umt-audio-teacher");
+  if (!cfg.umt_visual_teacher.empty()) check_umt_teacher_file(cfg.umt_visual_teacher, "visual", "--umt-visual-teacher");
+}
 
 Balance make_balance(const TrainConfig& cfg, const std::shared_ptr<torch::nn::Module>& net,
                      std::unique_ptr<ModelAdapter> adapter) {

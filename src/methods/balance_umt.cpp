@@ -11,21 +11,29 @@ namespace avtune {
 
 namespace {
 
-// The encoder keys of `path` (under `prefix`, else bare), with ABRi twins when the file has them,
-// into `enc`, a fresh encoder built like the student's.
-void load_teacher_encoder(ResNetEncoder& enc, const std::string& path, const ResNetEncoder& student,
-                          const std::string& prefix, const std::string& flag) {
-  const std::string modality = prefix.substr(0, prefix.find('_'));
-  const std::string article = modality == "audio" ? "an " : "a ";
+const char* article(const std::string& modality) { return modality == "audio" ? "an " : "a "; }
+
+// The encoder keys of `path` (under "<modality>_net.", else bare); throws naming `flag` and the file
+// when it is missing or holds no encoder of `modality`.
+StateDict teacher_state(const std::string& path, const std::string& modality, const std::string& flag) {
+  const std::string prefix = modality + "_net.";
   if (!std::filesystem::is_regular_file(path)) fail("umt", flag + ": an existing weight file", "'" + path + "'");
   StateDict sd = load_weights(path);
   bool prefixed = false;
   for (const auto& k : sd.keys()) prefixed = prefixed || k.rfind(prefix, 0) == 0;
-  if (prefixed) sd = select_prefix(sd, prefix);
-  else if (!sd.contains("conv1.weight"))
-    fail("umt", flag + ": " + article + modality + " encoder (" + prefix + "* keys, as a `train --modality " + modality +
-                    "` or fust stage 1 checkpoint holds, or a bare encoder)",
+  if (prefixed) return select_prefix(sd, prefix);
+  if (!sd.contains("conv1.weight"))
+    fail("umt", flag + ": " + article(modality) + modality + " encoder (" + prefix + "* keys, as a `train --modality " +
+                    modality + "` or fust stage 1 checkpoint holds, or a bare encoder)",
          "none", {path});
+  return sd;
+}
+
+// The teacher's encoder keys, with ABRi twins when the file has them, into `enc`, a fresh encoder
+// built like the student's.
+void load_teacher_encoder(ResNetEncoder& enc, const std::string& path, const ResNetEncoder& student,
+                          const std::string& modality, const std::string& flag) {
+  const StateDict sd = teacher_state(path, modality, flag);
   // The teacher's own BN layout: ABRi twins when its run had them (mode from the stem's mixing weights).
   if (const torch::Tensor* w = sd.find("fusion_weight"))
     enc->enable_abri(AbriConfig{w->numel() == 1 ? AbriMode::Batch : AbriMode::Channel});
@@ -33,7 +41,7 @@ void load_teacher_encoder(ResNetEncoder& enc, const std::string& path, const Res
   o.strict = false;
   const LoadReport rep = load_state_dict(*enc, sd, o);
   if (!rep.clean())
-    fail("umt", flag + ": " + article + modality + " encoder shaped as the student's (" + student->config().describe() + ")",
+    fail("umt", flag + ": " + article(modality) + modality + " encoder shaped as the student's (" + student->config().describe() + ")",
          rep.summary(), {path});
 }
 
@@ -57,16 +65,20 @@ torch::Tensor umt_distillation(const torch::Tensor& student, const torch::Tensor
   return torch::mse_loss(student.to(torch::kFloat), teacher.detach().to(torch::kFloat));
 }
 
+void check_umt_teacher_file(const std::string& path, const std::string& modality, const std::string& flag) {
+  teacher_state(path, modality, flag);
+}
+
 AudioClassifier load_umt_audio_teacher(const std::string& path, const ResNetEncoder& student, const std::string& flag) {
   AudioClassifier t(student->config(), 1);
-  load_teacher_encoder(t->audio_net, path, student, "audio_net.", flag);
+  load_teacher_encoder(t->audio_net, path, student, "audio", flag);
   freeze(t);
   return t;
 }
 
 VisualClassifier load_umt_visual_teacher(const std::string& path, const ResNetEncoder& student, const std::string& flag) {
   VisualClassifier t(student->config(), 1);
-  load_teacher_encoder(t->visual_net, path, student, "visual_net.", flag);
+  load_teacher_encoder(t->visual_net, path, student, "visual", flag);
   freeze(t);
   return t;
 }

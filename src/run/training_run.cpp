@@ -175,6 +175,8 @@ RunOutcome run_training(TrainConfig cfg, bool quiet) {
   cfg.data = resolved_data(cfg.data);
   const Modality modality = run_modality(cfg.model);
   if (cfg.out_dir.empty()) fail("train", "a run directory (out_dir)", "none");
+  // Balancing flags and UMT's teacher files before any expensive work (the statistics, the data).
+  check_balance_settings(cfg, modality == Modality::AV);
 
   if (data_settings_from_json(cfg.data, "the data section").fbank_stats == "train" && modality != Modality::Visual) {
     // The training split's own fbank statistics, not Kinetics-Sounds' (docs/datasets.md); recorded

@@ -25,17 +25,34 @@ ok "every epoch has the opm summary" [ "$(grep -c '"method":"opm"' "$T/opm/metri
 # UMT: teachers are uni-modal runs (as fust stage 1 trains them).
 check umt-audio-teacher 0 "$AVTUNE" --threads 2 -q train --modality audio --data "$D" $SMALL --out "$T/ta"
 check umt-visual-teacher 0 "$AVTUNE" --threads 2 -q train --modality visual --data "$D" $SMALL --out "$T/tv"
-check train-umt 0 "$AVTUNE" --threads 2 -q train --modality av --data "$D" $SMALL --balance umt \
+check train-umt 0 "$AVTUNE" --threads 2 train --modality av --data "$D" $SMALL --balance umt \
   --umt-audio-teacher "$T/ta/last.pth" --umt-visual-teacher "$T/tv/last.pth" --umt-weight 0.5 --out "$T/umt"
+contains "a run reports its fbank statistics (the work the refusals below come before)" "fbank statistics"
 ok "every epoch has the umt summary" [ "$(grep -c '"method":"umt"' "$T/umt/metrics.jsonl")" -eq 2 ]
 ok "config records the teacher" grep -q '"umt_audio_teacher": ".*ta/last.pth"' "$T/umt/config.json"
-check umt-teacher-of-the-other-modality 1 "$AVTUNE" --threads 2 -q train --modality av --data "$D" $SMALL --balance umt \
+# A wrong teacher flag fails before any expensive work: no fbank statistics measured or read
+# (the runs above printed them), usage errors exit 2 naming the flag.
+before_work() { ok "$1: refused before the fbank statistics" bash -c "! grep -q 'fbank statistics' '$T/out'"; }
+check umt-teacher-of-the-other-modality 1 "$AVTUNE" --threads 2 train --modality av --data "$D" $SMALL --balance umt \
   --umt-audio-teacher "$T/tv/last.pth" --out "$T/u2"
 contains "names the flag" "--umt-audio-teacher: an audio encoder"
+before_work other-modality
+check umt-missing-teacher 2 "$AVTUNE" --threads 2 train --modality av --data "$D" $SMALL --balance umt \
+  --umt-visual-teacher "$T/none.pth" --out "$T/u4"
+contains "names the flag" "--umt-visual-teacher: expected an existing weight file"
+before_work missing-teacher
+check umt-without-teacher 2 "$AVTUNE" --threads 2 train --modality av --data "$D" $SMALL --balance umt --out "$T/u5"
+contains "names the flags" "--umt-audio-teacher PATH and/or --umt-visual-teacher PATH"
+before_work without-teacher
+check teacher-without-umt 2 "$AVTUNE" --threads 2 train --modality av --data "$D" $SMALL --balance ogm \
+  --umt-audio-teacher "$T/ta/last.pth" --out "$T/u6"
+contains "names the flag" "--umt-audio-teacher: expected a teacher only with --balance umt"
+before_work teacher-without-umt
 check umt-negative-weight 2 "$AVTUNE" train --modality av --data "$D" --balance umt --umt-weight -1 --out "$T/u3"
 
-check audio-model-refused 1 "$AVTUNE" --threads 2 -q train --modality audio --data "$D" $SMALL --balance ogm --out "$T/x"
+check audio-model-refused 2 "$AVTUNE" --threads 2 train --modality audio --data "$D" $SMALL --balance ogm --out "$T/x"
 contains "names the need" "an audio-visual model (--modality av)"
+before_work audio-model
 check film-refused 1 "$AVTUNE" --threads 2 -q train --modality av --fusion film --data "$D" $SMALL --balance ogm-ge --out "$T/y"
 contains "names the head" "concat or sum fusion head"
 check unknown-method 2 "$AVTUNE" train --modality av --data "$D" --balance greedy --out "$T/z"

@@ -246,3 +246,27 @@ TEST(BalanceUmt, TeachersAndWeightAreValidated) {
   EXPECT_TRUE(umt->audio_teacher());
   EXPECT_FALSE(umt->visual_teacher());
 }
+
+// The checks run/ makes before the data (check_balance_settings) and the CLI's usage errors
+// (balance_settings_problem): each names the flag to blame, without a model.
+TEST(BalanceUmt, SettingsAreCheckedWithoutAModel) {
+  Teachers t;
+  TrainConfig c = umt_config(t, 1);
+  EXPECT_TRUE(balance_settings_problem(c, true).flag.empty());
+  EXPECT_EQ(test::error_of([&] { check_balance_settings(c, true); }), "no error");
+  EXPECT_EQ(balance_settings_problem(c, false).flag, "--balance");  // not an audio-visual model
+  c.umt_visual_teacher = t.dir.file("missing.pth");
+  EXPECT_EQ(balance_settings_problem(c, true).flag, "--umt-visual-teacher");
+  c = umt_config(t, 1);
+  c.umt_audio_teacher = c.umt_visual_teacher = "";
+  EXPECT_EQ(balance_settings_problem(c, true).flag, "--balance");
+  c = umt_config(t, 1);
+  c.balance = "none";
+  EXPECT_EQ(balance_settings_problem(c, true).flag, "--umt-audio-teacher");
+  // A file holding the other modality's encoder: found by reading its keys, still without a model.
+  c = umt_config(t, 1);
+  c.umt_audio_teacher = t.visual;
+  EXPECT_TRUE(balance_settings_problem(c, true).flag.empty());
+  const std::string m = test::error_of([&] { check_balance_settings(c, true); });
+  EXPECT_NE(m.find("--umt-audio-teacher: an audio encoder"), std::string::npos) << m;
+}

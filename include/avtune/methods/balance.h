@@ -2,6 +2,7 @@
 // The modality-balancing method a run's configuration names (TrainConfig::balance; docs/balancing.md),
 // as the engine's step hook and, for methods that act in the forward pass, the run's model adapter.
 #include <memory>
+#include <string>
 
 #include "avtune/train/step_hook.h"
 #include "avtune/train/train_config.h"
@@ -20,6 +21,20 @@ struct Balance {
 // cfg's balance_* / opm_* / umt_* settings and seed; UMT's teachers without umt throw. Throws naming the key
 // for an unknown method, a model that is not an av classifier with a concat or sum head, or a
 // data-parallel run (each process would modulate by its own batch's scores).
+// What is wrong with cfg's balancing settings, seen without data or model: the flag to blame and what
+// it expected (both empty when nothing is). `av_model`: the run trains an audio-visual classifier.
+// The CLI reports it as a usage error (exit 2); make_balance checks the same things.
+struct BalanceProblem {
+  std::string flag, expected, got;
+};
+BalanceProblem balance_settings_problem(const TrainConfig& cfg, bool av_model);
+
+// balance_settings_problem as an avtune::Error, a data-parallel run refused, and UMT's teacher files
+// checked to hold encoders of their modality (check_umt_teacher_file): what make_balance would refuse
+// without a model, called by run/ before the data so that a wrong flag fails before any expensive
+// work (the fbank statistics, the data sets).
+void check_balance_settings(const TrainConfig& cfg, bool av_model);
+
 Balance make_balance(const TrainConfig& cfg, const std::shared_ptr<torch::nn::Module>& net,
                      std::unique_ptr<ModelAdapter> adapter);
 

@@ -30,6 +30,9 @@ struct UmtSettings {
 // keys (a uni-modal run's checkpoint, fust stage 1's) or a bare encoder's. Every encoder key must be
 // there with the student's shape (no cross-modal conv1 adaptation); otherwise throws naming `flag`
 // and the file. Its fc is unused. Eval mode, no parameter requires grad.
+// The part of that check that needs no student: `path` exists and holds an encoder of `modality`
+// (audio|visual). Run before the data so that a wrong teacher fails before any expensive work.
+void check_umt_teacher_file(const std::string& path, const std::string& modality, const std::string& flag);
 AudioClassifier load_umt_audio_teacher(const std::string& path, const ResNetEncoder& student, const std::string& flag);
 VisualClassifier load_umt_visual_teacher(const std::string& path, const ResNetEncoder& student, const std::string& flag);
 
