@@ -73,6 +73,20 @@ TEST(Plan, QuickShrinksTheSizes) {
   EXPECT_EQ(p.cross_seeds, p.seeds);  // --quick: cross-modal seeds default to --seeds
 }
 
+TEST(Plan, MeanModeArmOnlyWithFull) {
+  StudyOptions o;
+  auto p = study_plan(o);
+  ASSERT_EQ(p.arms.size(), 6u);  // baseline, reference, symmetric, OGM-GE, OPM, UMT
+  EXPECT_EQ(p.arms[2].name, "FusT, symmetric rule");  // the findings' arm 2
+  EXPECT_EQ(p.arms[3].key, "ogm-ge");
+  for (const auto& a : p.arms) EXPECT_FALSE(a.rule.mean_mode) << a.name;
+  o.full = true;
+  p = study_plan(o);
+  ASSERT_EQ(p.arms.size(), 7u);
+  EXPECT_TRUE(p.arms[3].rule.mean_mode);
+  EXPECT_EQ(p.arms[3].key, "3");  // the folders earlier studies cached
+}
+
 TEST(Plan, SeedsFollowTheOptions) {
   StudyOptions o;
   o.seeds = 2;

@@ -13,6 +13,7 @@ struct StudyOptions {
   std::string out_dir;   // the study's folder (stages under it)
   std::string data_dir;  // the embedded data (built when missing)
   bool quick = false;    // smoke-test sizes: tiny data, 1-2 epochs
+  bool full = false;     // every Fusion Tuning arm: also the mean-mode arm, which the default leaves out (time)
   int seeds = 3;         // seeds of every compared fine-tuning run
   int cross_seeds = 0;   // seeds of the cross-modal runs, whose arms differ least (0 = seeds + 2; seeds when quick)
   int max_seeds = 0;     // cap of the seeds added where the doubt is (0 = the plan's default; study/plan.h)
@@ -33,7 +34,7 @@ struct StudyResult {
   int worker = 0, workers = 1;
 };
 
-// The plan the options ask for (make_plan with the options' seeds).
+// The plan the options ask for (make_plan with the options' seeds; without `full`, no mean-mode arm).
 StudyPlan study_plan(const StudyOptions& opts);
 
 StudyResult run_study(const StudyOptions& opts);
