@@ -63,6 +63,8 @@ std::string AVClipDataset::frames_dir(size_t i) const {
 }
 
 std::optional<SampleShapes> AVClipDataset::fixed_shapes() const {
+  // Sizes get() refuses: left to get(), whose errors name them.
+  if (opts_.audio.target_frames < 1 || opts_.image_size < 1) return std::nullopt;
   SampleShapes sh;
   if (opts_.modality != Modality::Visual)
     sh.audio = {1, opts_.audio.target_frames, opts_.audio.fbank.num_mel_bins + (opts_.audio.fbank.use_energy ? 1 : 0)};
@@ -86,7 +88,6 @@ Sample AVClipDataset::load(size_t index, std::mt19937_64& rng, float* audio_out,
   s.index = index;
   // One torch generator per sample, seeded from the loader's per-sample stream.
   at::Generator gen = make_generator(rng());
-  const auto shapes = *fixed_shapes();
   auto copy_into = [](const torch::Tensor& t, float* out) {
     const auto c = t.contiguous();
     std::copy(c.data_ptr<float>(), c.data_ptr<float>() + c.numel(), out);
@@ -143,6 +144,7 @@ Sample AVClipDataset::load(size_t index, std::mt19937_64& rng, float* audio_out,
       frames.push_back(eval_transform(cached_read_image(files[static_cast<size_t>(k)]), t));
     s.visual = torch::stack(frames, 1);  // (3, T, H, W): channels first, explicitly
     if (into) {
+      const auto shapes = fixed_shapes().value_or(SampleShapes{});
       if (s.visual.sizes() != torch::IntArrayRef(shapes.visual))
         fail("av-dataset", "frames of the data set's fixed shape", c10::str(s.visual.sizes()), {s.name});
       copy_into(s.visual, visual_out);
