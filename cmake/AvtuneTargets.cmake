@@ -17,7 +17,7 @@ endfunction()
 
 avtune_sources(CORE_SOURCES
   util/* dist/* models/* train/*
-  io/checkpoint io/npy io/pickle io/unpickler io/pickler io/pth io/safetensors io/state_dict io/reference_layout io/weights_file
+  io/checkpoint io/npy io/pickle io/unpickler io/pickle_objects io/pickler io/pth io/safetensors io/state_dict io/reference_layout io/weights_file
   audio/fbank vision/image_transforms vision/fused_transforms vision/frame_sampling
   data/sample data/dataset data/loader data/clip_list data/shipped_lists data/csv_rows
   methods/abri methods/bn_reset methods/dead_channels methods/fusion_masks methods/linear_probe methods/patch_mask
