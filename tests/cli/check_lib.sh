@@ -17,6 +17,10 @@ ok() {  # ok NAME CONDITION...
   local name=$1; shift
   if "$@"; then passes=$((passes+1)); else echo "FAIL $name"; fails=$((fails+1)); fi
 }
+# strip_timings [--how-run] [--study DIR] FILE: FILE's JSON without wall-clock and this-process fields,
+# keys sorted, for comparing two runs with cmp (tests/cli/lib/strip_timings.py).
+CLI_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")/lib" && pwd)
+strip_timings() { python3 "$CLI_LIB/strip_timings.py" "$@"; }
 is_png() { [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = "89504e470d0a1a0a" ]; }
 finish() {
   echo "$1: $passes passed, $fails failed"

@@ -25,25 +25,7 @@ kill_at() {
   wait $pid 2>/dev/null  # 137 when killed (bash still reports "Killed" on stderr)
 }
 # JSON lines/documents with wall-clock and this-process fields removed, for comparing runs.
-normalise_json() {
-  python3 -c '
-import json, sys
-DROP = {"seconds", "stage_seconds", "runs_trained_now", "runs_total_now",
-        "samples_per_second", "peak_rss_mib", "cuda_peak_allocated_mib"}  # speed and memory of this process
-def clean(x):
-    if isinstance(x, dict):
-        return {k: clean(v) for k, v in x.items() if k not in DROP and not k.endswith("_seconds")}
-    if isinstance(x, list):
-        return [clean(v) for v in x]
-    return x
-text = open(sys.argv[1]).read()
-try:
-    docs = [json.loads(text)]
-except ValueError:
-    docs = [json.loads(l) for l in text.splitlines() if l.strip()]
-for d in docs:
-    print(json.dumps(clean(d), sort_keys=True))' "$1"
-}
+normalise_json() { strip_timings "$1"; }
 same_json() { cmp -s <(normalise_json "$1") <(normalise_json "$2"); }
 # same_pth A B...: pairs of .pth files hold equal entries (tensors bit for bit); of the recorded run
 # config only "resume" may differ. Prints the differing entries.

@@ -11,20 +11,9 @@ AVTUNE=$1
 . "$(dirname "$0")/check_lib.sh"
 
 STUDY=(reproduce --quick --seeds 1 --data "$T/data")
-# results.json without wall-clock fields and those that say how this study was run.
-numbers() {  # the study folder's own path written as STUDY
-  python3 -c '
-import json, sys
-DROP = {"seconds", "stage_seconds", "runs_trained_now", "runs_total", "parallel_runs"}
-def clean(x):
-    if isinstance(x, dict):
-        return {k: clean(v) for k, v in x.items() if k not in DROP and not k.endswith("_seconds")}
-    if isinstance(x, list):
-        return [clean(v) for v in x]
-    return x
-text = open(sys.argv[1] + "/results.json").read().replace(sys.argv[1], "STUDY")
-print(json.dumps(clean(json.loads(text)), sort_keys=True, indent=1))' "$1"
-}
+# results.json without wall-clock fields and those that say how this study was run; the study
+# folder's own path written as STUDY.
+numbers() { strip_timings --how-run --study "$1" "$1/results.json"; }
 same_numbers() {
   if cmp -s <(numbers "$1") <(numbers "$2"); then return 0; fi
   diff <(numbers "$1") <(numbers "$2") | head -8 || true
