@@ -15,6 +15,9 @@ void register_reproduce(CLI::App& app, GlobalOptions& g) {
   auto print_plan = std::make_shared<bool>(false);
   cmd->add_flag("--quick", o->quick, "smoke-test sizes (tiny data, 1-2 epochs; minutes)");
   cmd->add_flag("--full", o->full, "also Fusion Tuning's mean-mode arm (left out of the default for time; docs/reproduce.md)");
+  cmd->add_option("--fust-setting", o->fust_setting,
+                  "one more Fusion Tuning arm: a mask rule as JSON (avtune sweep's best.json)")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("--plan", *print_plan, "print the study's plan (every hyper-parameter and seed) as JSON and exit");
   cmd->add_option("--out", o->out_dir, "study folder (default runs/reproduce-<timestamp>; an existing one is reused)");
   cmd->add_option("--data", o->data_dir, "embedded data folder (default $AVTUNE_DATA or data/embedded; built when missing)");

@@ -71,6 +71,7 @@ template <class F>
 void visit(MaskRuleConfig& r, F&& f) {
   f("rule", r.rule);
   f("mean_mode", r.mean_mode);
+  f("mean_of_clamped", r.mean_of_clamped);
   f("tau", r.tau);
   f("eta_audio", r.eta_audio);
   f("eta_visual", r.eta_visual);

@@ -21,6 +21,7 @@
 #include "avtune/study/joint.h"
 #include "avtune/study/pretraining.h"
 #include "avtune/study/split_eval.h"
+#include "avtune/study/sweep.h"
 #include "avtune/study/work_claim.h"
 #include "avtune/study/workers.h"
 #include "avtune/util/atomic_file.h"
@@ -93,6 +94,21 @@ StudyPlan study_plan(const StudyOptions& opts) {
   if (!opts.full)
     p.arms.erase(std::remove_if(p.arms.begin(), p.arms.end(), [](const FusionArm& a) { return a.rule.mean_mode; }),
                  p.arms.end());
+  if (!opts.fust_setting.empty()) {
+    std::ifstream in(opts.fust_setting);
+    if (!in) fail("reproduce", "--fust-setting FILE: a mask rule as JSON (avtune sweep's best.json)", "cannot read it",
+                  {opts.fust_setting});
+    const json j = json::parse(in, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object())
+      fail("reproduce", "--fust-setting FILE: a JSON object (avtune sweep's best.json)", "other content", {opts.fust_setting});
+    FusionArm a;
+    a.rule = mask_rule_from_json(j, opts.fust_setting);
+    a.masked = true;
+    a.key = "setting-" + sweep_key(a.rule);  // its own run folders and mask file
+    a.name = "FusT, setting from " + fs::path(opts.fust_setting).filename().string() + " (" + sweep_label(a.rule) + ")";
+    a.file = "ratios-" + a.key + ".csv";
+    p.arms.push_back(std::move(a));
+  }
   return p;
 }
 

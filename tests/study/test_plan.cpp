@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "avtune/study/plan.h"
 #include "avtune/study/study.h"
 #include "../test_support.h"
@@ -85,6 +87,32 @@ TEST(Plan, MeanModeArmOnlyWithFull) {
   ASSERT_EQ(p.arms.size(), 7u);
   EXPECT_TRUE(p.arms[3].rule.mean_mode);
   EXPECT_EQ(p.arms[3].key, "3");  // the folders earlier studies cached
+}
+
+TEST(Plan, FustSettingAddsAnArm) {
+  test::TempDir t;
+  std::ofstream(t.file("best.json")) << R"({"rule": "reference", "mean_mode": false, "tau": 0.7, "eta_audio": 3,
+    "eta_visual": 3, "rho_audio": 0.5, "rho_visual": 0.5})";
+  StudyOptions o;
+  o.fust_setting = t.file("best.json");
+  const auto p = study_plan(o);
+  ASSERT_EQ(p.arms.size(), 7u);
+  const auto& a = p.arms.back();
+  EXPECT_TRUE(a.masked);
+  EXPECT_EQ(a.rule.rule, MaskRule::Reference);
+  EXPECT_DOUBLE_EQ(a.rule.tau, 0.7);
+  EXPECT_TRUE(a.train.empty());  // a FusT arm: a candidate of the best-on-validation row
+  EXPECT_EQ(a.key.rfind("setting-", 0), 0u) << a.key;
+  EXPECT_EQ(a.file, "ratios-" + a.key + ".csv");
+  EXPECT_NE(a.name.find("best.json"), std::string::npos) << a.name;
+  std::ofstream(t.file("bad.json")) << "[1, 2]";
+  o.fust_setting = t.file("bad.json");
+  const std::string e = test::error_of([&] { study_plan(o); });
+  EXPECT_NE(e.find("--fust-setting"), std::string::npos) << e;
+  EXPECT_NE(e.find("bad.json"), std::string::npos) << e;
+  std::ofstream(t.file("typo.json")) << R"({"tua": 0.7})";
+  o.fust_setting = t.file("typo.json");
+  EXPECT_NE(test::error_of([&] { study_plan(o); }).find("tua"), std::string::npos);
 }
 
 TEST(Plan, SeedsFollowTheOptions) {

@@ -14,6 +14,7 @@ struct StudyOptions {
   std::string data_dir;  // the embedded data (built when missing)
   bool quick = false;    // smoke-test sizes: tiny data, 1-2 epochs
   bool full = false;     // every Fusion Tuning arm: also the mean-mode arm, which the default leaves out (time)
+  std::string fust_setting;  // a mask rule as JSON (`avtune sweep`'s best.json): one more Fusion Tuning arm
   int seeds = 3;         // seeds of every compared fine-tuning run
   int cross_seeds = 0;   // seeds of the cross-modal runs, whose arms differ least (0 = seeds + 2; seeds when quick)
   int max_seeds = 0;     // cap of the seeds added where the doubt is (0 = the plan's default; study/plan.h)
@@ -34,7 +35,9 @@ struct StudyResult {
   int worker = 0, workers = 1;
 };
 
-// The plan the options ask for (make_plan with the options' seeds; without `full`, no mean-mode arm).
+// The plan the options ask for (make_plan with the options' seeds; without `full`, no mean-mode arm; with
+// `fust_setting`, that rule as a last Fusion Tuning arm, a candidate of the best-on-validation row).
+// Throws avtune::Error naming --fust-setting and the file when it cannot be read.
 StudyPlan study_plan(const StudyOptions& opts);
 
 StudyResult run_study(const StudyOptions& opts);
