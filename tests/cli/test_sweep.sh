@@ -27,6 +27,18 @@ assert b == s['best']['rule'] and b['rule'] == 'symmetric' and b['rho_audio'] in
 ok "search runs evaluated on val" grep -q '"eval_split": "val"' "$T/sw/search/baseline-seed0/config.json"
 ok "test evaluation cached in the run" test -s "$T/sw/search/baseline-seed1/eval-test.json"
 
+# The chosen rule as one more arm of the study (reproduce --fust-setting, docs/reproduce.md).
+check plan-with-setting 0 "$AVTUNE" reproduce --quick --plan --fust-setting "$T/sw/best.json" --out "$T/plan-study"
+ok "the plan has the setting's arm with best.json's rule" python3 -c "
+import json, sys
+out = open(sys.argv[1]).read(); plan = json.loads(out[out.index('{'):])
+b = json.load(open(sys.argv[2]))
+arms = [a for a in plan['fust_arms'] if a['key'].startswith('setting-')]
+assert len(arms) == 1, arms
+a = arms[0]
+assert a['masked'] and a['rule']['rule'] == b['rule'] and a['rule']['rho_audio'] == b['rho_audio'], a
+" "$T/out" "$T/sw/best.json"
+
 check sweep-again 0 "$AVTUNE" --threads 2 sweep --quick --grid "$GRID" --test-seeds 2 --data "$T/data" --out "$T/sw"
 contains "second invocation trains nothing" "(0 runs trained now)"
 
