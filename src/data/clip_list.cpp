@@ -22,13 +22,6 @@ std::ifstream open_list(const std::string& path) {
   return in;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
-  return s.substr(b);
-}
-
 bool parse_int(const std::string& s, int64_t* v) {
   if (s.empty()) return false;
   size_t used = 0;
@@ -53,9 +46,9 @@ std::vector<std::string> read_lines(const std::string& path) {
   auto in = open_list(path);
   std::vector<std::string> lines;
   std::string line;
-  while (std::getline(in, line)) lines.push_back(trim(line));
+  while (std::getline(in, line)) lines.push_back(trim_line(line));
   // Spreadsheet exports start with a UTF-8 byte-order mark (Python reads them as utf-8-sig).
-  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim(lines[0].substr(3));
+  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim_line(lines[0].substr(3));
   return lines;
 }
 }  // namespace

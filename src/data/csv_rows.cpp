@@ -6,16 +6,12 @@
 
 namespace avtune {
 
-namespace {
-
-std::string trim(std::string s) {
+std::string trim_line(std::string s) {
   while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
   size_t b = 0;
   while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
   return s.substr(b);
 }
-
-}  // namespace
 
 std::vector<std::string> csv_fields(const std::string& line) {
   std::vector<std::string> out;
@@ -30,13 +26,13 @@ std::vector<std::string> csv_fields(const std::string& line) {
     } else if (c == '"') {
       quoted = true;
     } else if (c == ',') {
-      out.push_back(trim(cur));
+      out.push_back(trim_line(cur));
       cur.clear();
     } else {
       cur += c;
     }
   }
-  out.push_back(trim(cur));
+  out.push_back(trim_line(cur));
   return out;
 }
 
@@ -47,8 +43,8 @@ std::vector<CsvRow> read_csv_rows(const std::string& path, const std::string& co
   long n = 0;
   for (std::string l; std::getline(in, l);) {
     ++n;
-    std::string text = trim(l);
-    if (n == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text = trim(text.substr(3));
+    std::string text = trim_line(l);
+    if (n == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text = trim_line(text.substr(3));
     if (text.empty()) continue;
     CsvRow r;
     r.fields = csv_fields(text);

@@ -17,6 +17,9 @@ struct CsvRow {
 // avtune::Error from `component` naming it.
 std::vector<CsvRow> read_csv_rows(const std::string& path, const std::string& component);
 
+// `s` without leading spaces/tabs and trailing spaces, tabs, CR and LF (list lines as editors leave them).
+std::string trim_line(std::string s);
+
 // One CSV record split into trimmed fields (as read_csv_rows does).
 std::vector<std::string> csv_fields(const std::string& line);
 

@@ -17,20 +17,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\r' || s.back() == '\n' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
-  size_t b = 0;
-  while (b < s.size() && (s[b] == ' ' || s[b] == '\t')) ++b;
-  return s.substr(b);
-}
-
 // Trimmed lines; a UTF-8 byte-order mark and CRLF line ends are ignored (files passed through editors).
 std::vector<std::string> lines_of(const std::string& path, const std::string& component) {
   std::ifstream in(path);
   if (!in) fail(component, "a readable list file", "cannot open it", {path});
   std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(trim(l));
-  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim(lines[0].substr(3));
+  for (std::string l; std::getline(in, l);) lines.push_back(trim_line(l));
+  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim_line(lines[0].substr(3));
   return lines;
 }
 
@@ -38,7 +31,7 @@ std::vector<std::string> split_on(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::string cur;
   std::istringstream is(s);
-  while (std::getline(is, cur, sep)) out.push_back(trim(cur));
+  while (std::getline(is, cur, sep)) out.push_back(trim_line(cur));
   if (!s.empty() && s.back() == sep) out.emplace_back();
   return out;
 }

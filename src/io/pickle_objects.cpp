@@ -15,6 +15,7 @@ int64_t as_int(const ValuePtr& v, const std::string& what, PickleErrors& err) {
   if (v->kind == Kind::Int && !v->big_int) return v->i;
   if (v->kind == Kind::Bool) return v->b;
   err.bad(what + " as an int", v->type_name());
+  return 0;  // not reached (bad throws); GCC does not see [[noreturn]] through the virtual call
 }
 std::vector<int64_t> as_int_list(const ValuePtr& v, const std::string& what, PickleErrors& err) {
   if (v->kind != Kind::Tuple && v->kind != Kind::List) err.bad(what + " as a tuple of ints", v->type_name());

@@ -1,8 +1,13 @@
 #include "avtune/study/context.h"
 
 #include <algorithm>
+#include <fstream>
 
+#include "avtune/data/dataset_spec.h"
+#include "avtune/data/fbank_stats.h"
+#include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
+#include "avtune/util/atomic_file.h"
 
 namespace avtune {
 
@@ -18,6 +23,33 @@ std::string StudyContext::source_checkpoint(const std::string& which) const {
 std::string StudyContext::init_spec(const std::string& source, const std::string& conv1) const {
   if (source == "random") return "random";
   return source_checkpoint(source) + (conv1.empty() ? "" : ":conv1=" + conv1);
+}
+
+json study_fbank_stats(const StudyPlan& p, StudyContext& c, bool fresh) {
+  StudyLock lock(c.out);  // the first worker computes, the others read its cache
+  json all;
+  for (const std::string key : {"av-fashion", "spoken-words"}) {
+    const fs::path cache = c.out / ("fbank-stats-" + key + ".json");
+    json j;
+    if (fs::exists(cache) && !fresh) {
+      std::ifstream in(cache);
+      j = json::parse(in);
+    } else {
+      DatasetSpec spec;
+      spec.root = (fs::path(c.data_dir) / key).string();
+      spec.modality = Modality::Audio;
+      spec.clip.audio.target_frames = p.audio_frames;
+      spec.clip.audio.fbank.num_mel_bins = p.mel_bins;
+      spec.clip.audio.normalize = false;
+      const auto st = fbank_statistics(open_dataset(spec, "train", false), c.workers, false);
+      j = {{"mean", st.mean}, {"std", st.std}, {"clips", st.clips}};
+      fs::create_directories(c.out);
+      write_file_atomic(cache.string(), j.dump(2) + "\n");
+    }
+    c.fbank[key] = {j["mean"].get<double>(), j["std"].get<double>()};
+    all[key] = j;
+  }
+  return all;
 }
 
 json av_data(const StudyPlan& p, const StudyContext& c, const std::string& mask_file) {

@@ -8,8 +8,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "avtune/data/dataset_spec.h"
-#include "avtune/data/fbank_stats.h"
 #include "avtune/plot/chart.h"
 #include "avtune/report/study_report.h"
 #include "avtune/report/verdicts.h"
@@ -57,40 +55,13 @@ void build_data(const StudyPlan& p, const StudyOptions& o, const StudyContext& c
   results["data_dir"] = o.data_dir;
 }
 
-// Each data set is normalised with its own training-split statistics, cached beside the results.
-void fbank_stats(const StudyPlan& p, const StudyOptions& o, StudyContext& c, json& results) {
-  StudyLock lock(c.out);  // the first worker computes, the others read its cache
-  for (const auto& [key, root] : {std::pair<std::string, std::string>{"av-fashion", c.av_root()},
-                                  {"spoken-words", (fs::path(o.data_dir) / "spoken-words").string()}}) {
-    const fs::path cache = c.out / ("fbank-stats-" + key + ".json");
-    json j;
-    if (fs::exists(cache) && !o.fresh) {
-      std::ifstream in(cache);
-      j = json::parse(in);
-    } else {
-      DatasetSpec spec;
-      spec.root = root;
-      spec.modality = Modality::Audio;
-      spec.clip.audio.target_frames = p.audio_frames;
-      spec.clip.audio.fbank.num_mel_bins = p.mel_bins;
-      spec.clip.audio.normalize = false;
-      const auto st = fbank_statistics(open_dataset(spec, "train", false), o.workers, false);
-      j = {{"mean", st.mean}, {"std", st.std}, {"clips", st.clips}};
-      fs::create_directories(c.out);
-      write_file_atomic(cache.string(), j.dump(2) + "\n");
-    }
-    c.fbank[key] = {j["mean"].get<double>(), j["std"].get<double>()};
-    results["fbank_stats"][key] = j;
-  }
-}
-
 }  // namespace
 
 StudyPlan study_plan(const StudyOptions& opts) {
   StudyPlan p = make_plan(opts.quick);
   set_seeds(p, opts.seeds, opts.cross_seeds, opts.max_seeds);
-  // The balancing arms (issue 19) pushed the default study past its 20 minutes; the mean-mode arm, which
-  // lands on the baseline (docs/reproduce.md), goes to --full. Its runs keep their folders (key "3").
+  // The mean-mode arm lands on the baseline (docs/reproduce.md): --full only, to keep the default study
+  // short beside the balancing arms (issue 19). Its runs keep their folders (key "3").
   if (!opts.full)
     p.arms.erase(std::remove_if(p.arms.begin(), p.arms.end(), [](const FusionArm& a) { return a.rule.mean_mode; }),
                  p.arms.end());
@@ -158,7 +129,7 @@ StudyResult run_study(const StudyOptions& o) {
   json results = json::object();
   // Each stage body runs once per pass; the last pass (nothing pending) leaves the final numbers.
   sched.stage("data", [&] { build_data(plan, o, ctx, results); });
-  sched.stage("fbank statistics", [&] { fbank_stats(plan, o, ctx, results); });
+  sched.stage("fbank statistics", [&] { results["fbank_stats"] = study_fbank_stats(plan, ctx, o.fresh); });
   sched.stage("pre-training", [&] { results["pretrain"] = run_pretraining(plan, sched, ctx).to_json(); });
   sched.stage("diagnosis", [&] {
     if (!ctx.results) return;  // worker 0's numbers; the diagnosis writes no file

@@ -10,8 +10,6 @@
 #include <fstream>
 #include <set>
 
-#include "avtune/data/dataset_spec.h"
-#include "avtune/data/fbank_stats.h"
 #include "avtune/plot/run_figures.h"
 #include "avtune/report/sweep_report.h"
 #include "avtune/run/run_pool.h"
@@ -149,31 +147,6 @@ void adopt_study(const fs::path& study, const fs::path& out, bool quiet) {
   }
 }
 
-// As the study (study/study.cpp): each data set normalised with its training split's statistics,
-// cached beside the results.
-void sweep_fbank_stats(const StudyPlan& p, StudyContext& c) {
-  StudyLock lock(c.out);
-  for (const std::string key : {"av-fashion", "spoken-words"}) {
-    const fs::path cache = c.out / ("fbank-stats-" + key + ".json");
-    json j;
-    if (fs::exists(cache)) {
-      std::ifstream in(cache);
-      j = json::parse(in);
-    } else {
-      DatasetSpec spec;
-      spec.root = (fs::path(c.data_dir) / key).string();
-      spec.modality = Modality::Audio;
-      spec.clip.audio.target_frames = p.audio_frames;
-      spec.clip.audio.fbank.num_mel_bins = p.mel_bins;
-      spec.clip.audio.normalize = false;
-      const auto st = fbank_statistics(open_dataset(spec, "train", false), c.workers, false);
-      j = {{"mean", st.mean}, {"std", st.std}, {"clips", st.clips}};
-      write_file_atomic(cache.string(), j.dump(2) + "\n");
-    }
-    c.fbank[key] = {j["mean"].get<double>(), j["std"].get<double>()};
-  }
-}
-
 }  // namespace
 
 SweepFiles run_sweep(const SweepOptions& o) {
@@ -209,7 +182,7 @@ SweepFiles run_sweep(const SweepOptions& o) {
     }
     if (!o.study_dir.empty()) adopt_study(o.study_dir, ctx.out, o.quiet);
   }
-  sweep_fbank_stats(p, ctx);
+  study_fbank_stats(p, ctx);
 
   RunPoolOptions po;
   po.parallel = o.parallel > 0 ? o.parallel : (resolve_device(o.device).is_cuda() ? 1 : torch::get_num_threads());

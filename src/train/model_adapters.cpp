@@ -18,21 +18,21 @@ const torch::Tensor& need(const torch::Tensor& t, const char* what, const std::s
 }  // namespace
 
 ModelOutput AudioAdapter::forward(const Batch& batch) {
-  return {m_->forward(need(batch.audio, "audio", kind())), {}, {}};
+  return {m_->forward(need(batch.audio, "audio", kind())), {}, {}, {}};
 }
 
 ModelOutput VisualAdapter::forward(const Batch& batch) {
-  return {m_->forward(need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW), {}, {}};
+  return {m_->forward(need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW), {}, {}, {}};
 }
 
 ModelOutput AVAdapter::forward(const Batch& batch) {
   auto out = m_->forward(need(batch.audio, "audio", kind()), need(batch.visual, "visual clips", kind()), ClipLayout::BCTHW);
   std::map<std::string, torch::Tensor> features{{"audio", out.audio_features}, {"visual", out.visual_features}};
-  if (m_->is_training()) return {out.logits, {}, std::move(features)};
+  if (m_->is_training()) return {out.logits, {}, std::move(features), {}};
   // Parts are evaluation metrics only: no graph through them, not computed while training.
   torch::NoGradGuard ng;
   return {out.logits, m_->fusion_module->parts(out.audio_features.detach(), out.visual_features.detach()),
-          std::move(features)};
+          std::move(features), {}};
 }
 
 std::unique_ptr<ModelAdapter> make_adapter(const std::shared_ptr<torch::nn::Module>& model) {

@@ -78,8 +78,12 @@ void expect_same(const Batch& a, const Batch& b) {
   EXPECT_TRUE(a.labels.equal(b.labels));
   ASSERT_EQ(a.audio.defined(), b.audio.defined());
   ASSERT_EQ(a.visual.defined(), b.visual.defined());
-  if (a.audio.defined()) EXPECT_TRUE(a.audio.equal(b.audio)) << test::max_abs_diff(a.audio, b.audio);
-  if (a.visual.defined()) EXPECT_TRUE(a.visual.equal(b.visual)) << test::max_abs_diff(a.visual, b.visual);
+  if (a.audio.defined()) {
+    EXPECT_TRUE(a.audio.equal(b.audio)) << test::max_abs_diff(a.audio, b.audio);
+  }
+  if (a.visual.defined()) {
+    EXPECT_TRUE(a.visual.equal(b.visual)) << test::max_abs_diff(a.visual, b.visual);
+  }
 }
 
 }  // namespace

@@ -32,6 +32,12 @@ struct StudyContext {
   std::string init_spec(const std::string& source, const std::string& conv1) const;
 };
 
+// Each data set the study trains on (av-fashion, spoken-words) is normalised with its own training
+// split's fbank mean and std: computed once (the first worker, under the study's lock), cached as
+// <out>/fbank-stats-<key>.json and read back unless `fresh`. Fills c.fbank; returns the cached JSON
+// per data set (for results.json). The study and `avtune sweep` share it.
+nlohmann::json study_fbank_stats(const StudyPlan& p, StudyContext& c, bool fresh = false);
+
 // The "data" section of an av-fashion run; `mask_file` (Fusion Tuning's ratios) only when given.
 nlohmann::json av_data(const StudyPlan& p, const StudyContext& c, const std::string& mask_file = "");
 
