@@ -18,17 +18,20 @@ for s in default avx2; do
 done
 contains "comparison table" "| finding | $T/isa/default |"
 contains "agreement line" "verdicts agree on"
-# Seven findings in both (2 cross-modal directions x 2, joint x 2, Fusion Tuning), each with a verdict of the rule.
-ok "seven findings compared" [ "$(grep -c '^| \(cross_modal_hurts\|abri_helps\|joint_\|fust_\)' "$T/out")" -eq 7 ]
+# Eleven findings in both (2 cross-modal directions x 2, joint x 2, Fusion Tuning, and since issue 19 the
+# four beats_baseline rows: OGM-GE, OPM, UMT, FusT best on validation), each with a verdict of the rule.
+F='cross_modal_hurts\|abri_helps\|joint_\|fust_\|beats_baseline/'
+ok "eleven findings compared" [ "$(grep -c "^| \($F\)" "$T/out")" -eq 11 ]
 ok "no finding absent from either study" bash -c "! grep -q '| absent |' '$T/out'"
-ok "verdicts are the rule's" bash -c "grep '^| \(cross\|abri\|joint\|fust\)' '$T/out' | \
+ok "verdicts are the rule's" bash -c "grep '^| \($F\)' '$T/out' | \
   awk -F'|' '{ if (\$3 !~ /^ (held|contradicted|inconclusive|unknown) \$/ || \$5 !~ /^ (held|contradicted|inconclusive|unknown) \$/) bad=1 } END { exit bad }'"
 for s in default avx2; do
   ok "$s results.json has findings with intervals and seeds" python3 -c "
 import json, sys
 r = json.load(open(sys.argv[1]))
 f = r['findings']
-assert len(f) == 7, len(f)
+assert len(f) == 11, len(f)
+assert sum(x['id'].startswith('beats_baseline/') for x in f) == 4, [x['id'] for x in f]
 for x in f:
     assert x['verdict'] in ('held', 'contradicted', 'inconclusive', 'unknown'), x
     assert x['a']['n'] >= 2 and x['b']['n'] >= 2, x
