@@ -48,3 +48,33 @@ TEST(FbankStats, RejectsDataWithoutAudio) {
   EXPECT_THROW(fbank_statistics(std::make_shared<ConstantAudio>(3, false), 0, false), Error);
   EXPECT_THROW(fbank_statistics(std::make_shared<ConstantAudio>(0), 0, false), Error);
 }
+
+namespace {
+// Sample i's audio: (1, 128, 40) values drawn from a generator seeded by i (the quick study's shape, where ATen
+// splits a batch's sum between threads and the old statistics differed in the last bit).
+class RandomAudio : public ConstantAudio {
+ public:
+  using ConstantAudio::ConstantAudio;
+  Sample get(size_t i, std::mt19937_64& rng) const override {
+    Sample s = ConstantAudio::get(i, rng);
+    auto g = at::make_generator<at::CPUGeneratorImpl>(1000 + i);
+    s.audio = torch::randn({1, 128, 40}, g) * 3.0 - 4.0;
+    return s;
+  }
+};
+}  // namespace
+
+// The statistics do not depend on LibTorch's thread count: a study on one worker with 2 threads and
+// on two workers with one thread each normalises with the same numbers (tests/cli/test_study_workers.sh).
+TEST(FbankStats, SameBitsWithOneOrTwoThreads) {
+  const int before = torch::get_num_threads();
+  torch::set_num_threads(1);
+  const auto one = fbank_statistics(std::make_shared<RandomAudio>(120), 0, false);
+  torch::set_num_threads(2);
+  const auto two = fbank_statistics(std::make_shared<RandomAudio>(120), 2, false);
+  torch::set_num_threads(before);
+  EXPECT_EQ(one.mean, two.mean);
+  EXPECT_EQ(one.std, two.std);
+  EXPECT_NEAR(one.mean, -4.0, 0.05);
+  EXPECT_NEAR(one.std, 3.0, 0.05);
+}
