@@ -5,9 +5,12 @@
 
 #include "avtune/data/dataset_spec.h"
 #include "avtune/data/fbank_stats.h"
+#include "avtune/plot/run_figures.h"
+#include "avtune/run/run_pool.h"
 #include "avtune/study/work_claim.h"
 #include "avtune/train/trainer.h"
 #include "avtune/util/atomic_file.h"
+#include "avtune/util/runtime.h"
 
 namespace avtune {
 
@@ -50,6 +53,20 @@ json study_fbank_stats(const StudyPlan& p, StudyContext& c, bool fresh) {
     all[key] = j;
   }
   return all;
+}
+
+RunPoolOptions study_pool_options(int parallel, const std::string& device, bool quiet, const std::string& label) {
+  RunPoolOptions po;
+  po.parallel = parallel > 0 ? parallel : (resolve_device(device).is_cuda() ? 1 : torch::get_num_threads());
+  po.threads_per_run = std::max(1, torch::get_num_threads() / po.parallel);
+  po.quiet = quiet;
+  po.label = label;
+  // Each run's own figures, as a run trained from the CLI has them (a run draws none itself).
+  po.after_run = [](const TrainConfig& c, const RunOutcome& out) {
+    write_run_figures(c.out_dir, out.kind, out.result.log, out.alpha_names(), out.alpha_means());
+    mark_run_complete(c.out_dir);
+  };
+  return po;
 }
 
 json av_data(const StudyPlan& p, const StudyContext& c, const std::string& mask_file) {

@@ -33,12 +33,6 @@ using nlohmann::json;
 
 namespace {
 
-// Runs side by side: by default one per intra-op thread on CPU, one at a time on a GPU.
-int parallel_runs(const StudyOptions& o, const std::string& device) {
-  if (o.parallel > 0) return o.parallel;
-  return resolve_device(device).is_cuda() ? 1 : torch::get_num_threads();
-}
-
 // Builds the embedded data unless <data>/README.md (its data card) exists; one worker at a time, so
 // the first builds and the others find it.
 void build_data(const StudyPlan& p, const StudyOptions& o, const StudyContext& c, json& results) {
@@ -104,16 +98,7 @@ StudyResult run_study(const StudyOptions& o) {
   if (o.fresh) clear_study_stages(o.out_dir);
   fs::create_directories(ctx.out / "figures");
 
-  RunPoolOptions po;
-  po.parallel = parallel_runs(o, ctx.device);
-  po.threads_per_run = std::max(1, torch::get_num_threads() / po.parallel);
-  po.quiet = o.quiet;
-  po.label = "avtune reproduce";
-  // Each run's own figures, as a run trained from the CLI has them (a run draws none itself).
-  po.after_run = [](const TrainConfig& c, const RunOutcome& out) {
-    write_run_figures(c.out_dir, out.kind, out.result.log, out.alpha_names(), out.alpha_means());
-    mark_run_complete(c.out_dir);
-  };
+  RunPoolOptions po = study_pool_options(o.parallel, ctx.device, o.quiet, "avtune reproduce");
   // Every pass's runs are claimed one by one (study/work_claim.h), so any number of workers may share
   // the study; alone, a worker claims them all.
   const SharedPassOptions so{worker.index, 0.5, o.quiet};

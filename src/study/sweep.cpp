@@ -184,15 +184,7 @@ SweepFiles run_sweep(const SweepOptions& o) {
   }
   study_fbank_stats(p, ctx);
 
-  RunPoolOptions po;
-  po.parallel = o.parallel > 0 ? o.parallel : (resolve_device(o.device).is_cuda() ? 1 : torch::get_num_threads());
-  po.threads_per_run = std::max(1, torch::get_num_threads() / po.parallel);
-  po.quiet = o.quiet;
-  po.label = "avtune sweep";
-  po.after_run = [](const TrainConfig& c, const RunOutcome& out) {
-    write_run_figures(c.out_dir, out.kind, out.result.log, out.alpha_names(), out.alpha_means());
-    mark_run_complete(c.out_dir);
-  };
+  RunPoolOptions po = study_pool_options(o.parallel, o.device, o.quiet, "avtune sweep");
   const int planned = static_cast<int>(spec.settings.size() + 1) * spec.search_seeds +
                       2 * std::max(0, spec.test_seeds - spec.search_seeds);
   const bool quiet = o.quiet;

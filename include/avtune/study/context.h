@@ -16,6 +16,8 @@
 
 namespace avtune {
 
+struct RunPoolOptions;  // run/run_pool.h
+
 struct StudyContext {
   std::filesystem::path out;  // the study folder
   std::string data_dir;       // the embedded data
@@ -37,6 +39,11 @@ struct StudyContext {
 // <out>/fbank-stats-<key>.json and read back unless `fresh`. Fills c.fbank; returns the cached JSON
 // per data set (for results.json). The study and `avtune sweep` share it.
 nlohmann::json study_fbank_stats(const StudyPlan& p, StudyContext& c, bool fresh = false);
+
+// How the study's and the sweep's runs are trained: `parallel` runs side by side (0: one per LibTorch
+// thread on a CPU, one on a GPU), the threads shared among them, and after each run its figures and
+// its complete mark (a run without the mark is resumed; study/work_claim.h). `label` prefixes progress.
+RunPoolOptions study_pool_options(int parallel, const std::string& device, bool quiet, const std::string& label);
 
 // The "data" section of an av-fashion run; `mask_file` (Fusion Tuning's ratios) only when given.
 nlohmann::json av_data(const StudyPlan& p, const StudyContext& c, const std::string& mask_file = "");
