@@ -16,12 +16,6 @@ namespace avtune {
 namespace fs = std::filesystem;
 
 namespace {
-std::ifstream open_list(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) fail("clip-list", "a readable list file", "cannot open it", {path});
-  return in;
-}
-
 bool parse_int(const std::string& s, int64_t* v) {
   if (s.empty()) return false;
   size_t used = 0;
@@ -42,15 +36,6 @@ std::string stem_of(const std::string& path_token) {
   return base;
 }
 
-std::vector<std::string> read_lines(const std::string& path) {
-  auto in = open_list(path);
-  std::vector<std::string> lines;
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(trim_line(line));
-  // Spreadsheet exports start with a UTF-8 byte-order mark (Python reads them as utf-8-sig).
-  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim_line(lines[0].substr(3));
-  return lines;
-}
 }  // namespace
 
 namespace {
@@ -60,7 +45,7 @@ constexpr int64_t kMaxListLabel = 100000;  // ImageNet-21k has 21,841 classes
 ClipList read_ks_list(const std::string& path, const std::string& classes_file) {
   ClipList list;
   list.source = path;
-  auto lines = read_lines(path);
+  auto lines = read_list_lines(path, "clip-list");
   int64_t max_label = -1;
   for (size_t k = 0; k < lines.size(); ++k) {
     const auto& line = lines[k];
@@ -171,7 +156,7 @@ ClipList read_esc50(const std::string& meta_csv, const std::set<int>& folds) {
 
 std::vector<std::string> read_class_names(const std::string& path) {
   std::vector<std::string> names;
-  for (auto& l : read_lines(path))
+  for (auto& l : read_list_lines(path, "clip-list"))
     if (!l.empty()) names.push_back(l);
   std::set<std::string> seen;
   for (const auto& n : names)

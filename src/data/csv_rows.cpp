@@ -36,15 +36,20 @@ std::vector<std::string> csv_fields(const std::string& line) {
   return out;
 }
 
-std::vector<CsvRow> read_csv_rows(const std::string& path, const std::string& component) {
+std::vector<std::string> read_list_lines(const std::string& path, const std::string& component) {
   std::ifstream in(path);
   if (!in) fail(component, "a readable list file", "cannot open it", {path});
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(trim_line(l));
+  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim_line(lines[0].substr(3));
+  return lines;
+}
+
+std::vector<CsvRow> read_csv_rows(const std::string& path, const std::string& component) {
   std::vector<CsvRow> rows;
   long n = 0;
-  for (std::string l; std::getline(in, l);) {
+  for (std::string& text : read_list_lines(path, component)) {
     ++n;
-    std::string text = trim_line(l);
-    if (n == 1 && text.rfind("\xEF\xBB\xBF", 0) == 0) text = trim_line(text.substr(3));
     if (text.empty()) continue;
     CsvRow r;
     r.fields = csv_fields(text);

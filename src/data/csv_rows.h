@@ -20,6 +20,11 @@ std::vector<CsvRow> read_csv_rows(const std::string& path, const std::string& co
 // `s` without leading spaces/tabs and trailing spaces, tabs, CR and LF (list lines as editors leave them).
 std::string trim_line(std::string s);
 
+// Every line of the list file `path`, trimmed (trim_line), empty ones kept so that index + 1 is the
+// line number; a UTF-8 byte-order mark (spreadsheet exports; Python reads them as utf-8-sig) and CRLF
+// line ends are ignored. A file that cannot be opened throws avtune::Error from `component` naming it.
+std::vector<std::string> read_list_lines(const std::string& path, const std::string& component);
+
 // One CSV record split into trimmed fields (as read_csv_rows does).
 std::vector<std::string> csv_fields(const std::string& line);
 

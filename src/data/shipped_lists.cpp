@@ -17,16 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Trimmed lines; a UTF-8 byte-order mark and CRLF line ends are ignored (files passed through editors).
-std::vector<std::string> lines_of(const std::string& path, const std::string& component) {
-  std::ifstream in(path);
-  if (!in) fail(component, "a readable list file", "cannot open it", {path});
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(trim_line(l));
-  if (!lines.empty() && lines[0].rfind("\xEF\xBB\xBF", 0) == 0) lines[0] = trim_line(lines[0].substr(3));
-  return lines;
-}
-
 std::vector<std::string> split_on(const std::string& s, char sep) {
   std::vector<std::string> out;
   std::string cur;
@@ -53,7 +43,7 @@ ClipList read_ave_list(const std::string& split_file, const std::vector<std::str
   list.source = split_file;
   std::map<std::string, int64_t> index;
   auto records = [](const std::string& path, const auto& each) {
-    const auto lines = lines_of(path, "ave");
+    const auto lines = read_list_lines(path, "ave");
     for (size_t k = 0; k < lines.size(); ++k) {
       if (lines[k].empty()) continue;
       const auto f = split_on(lines[k], '&');
@@ -114,7 +104,7 @@ ClipList read_ucf101_list(const std::string& list_file, const std::string& class
   ClipList list;
   list.source = list_file;
   std::map<std::string, int64_t> index;
-  const auto ind = lines_of(class_ind, "ucf101");
+  const auto ind = read_list_lines(class_ind, "ucf101");
   for (size_t k = 0; k < ind.size(); ++k) {
     if (ind[k].empty()) continue;
     std::istringstream is(ind[k]);
@@ -127,7 +117,7 @@ ClipList read_ucf101_list(const std::string& list_file, const std::string& class
     list.classes.push_back(name);
   }
   if (list.classes.empty()) fail("ucf101", "class names", "an empty file", {class_ind});
-  const auto lines = lines_of(list_file, "ucf101");
+  const auto lines = read_list_lines(list_file, "ucf101");
   for (size_t k = 0; k < lines.size(); ++k) {
     if (lines[k].empty()) continue;
     std::istringstream is(lines[k]);
