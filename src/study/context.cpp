@@ -28,6 +28,16 @@ std::string StudyContext::init_spec(const std::string& source, const std::string
   return source_checkpoint(source) + (conv1.empty() ? "" : ":conv1=" + conv1);
 }
 
+double ensure_study_data(const StudyPlan& p, const StudyContext& c) {
+  StudyLock lock(c.out);
+  if (fs::exists(fs::path(c.data_dir) / "README.md")) return -1;
+  EmbeddedDataOptions d = p.data;
+  d.out_dir = c.data_dir;
+  d.quiet = c.quiet;
+  d.workers = c.workers;
+  return make_embedded_data(d).seconds;
+}
+
 json study_fbank_stats(const StudyPlan& p, StudyContext& c, bool fresh) {
   StudyLock lock(c.out);  // the first worker computes, the others read its cache
   json all;

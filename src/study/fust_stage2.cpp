@@ -18,15 +18,20 @@ bool balancing(const FusionArm& a) { return a.train.value("balance", std::string
 
 }  // namespace
 
+TrainConfig fust_stage2_base(const StudyPlan& p, const StudyContext& c, const fs::path& root, const fs::path& dir,
+                             int k, const std::string& mask_file) {
+  auto cfg = study_run(p, c, dir, p.s2_epochs, p.ft_lr, p.ft_wd, p.seed.fust_stage2 + static_cast<uint64_t>(k));
+  cfg.model = {{"modality", "av"}, {"width", p.width}, {"audio_init", fust_stage1_checkpoint(root, "audio")},
+               {"visual_init", fust_stage1_checkpoint(root, "visual")}};
+  cfg.data = av_data(p, c, mask_file);
+  return cfg;
+}
+
 TrainConfig fust_stage2_run(const StudyPlan& p, const StudyContext& c, const fs::path& root, size_t i, int k,
                             const std::string& mask_file) {
   const auto& arm = p.arms.at(i);
   const std::string key = arm.key.empty() ? std::to_string(i) : arm.key;
-  auto cfg = study_run(p, c, root / fmt::format("stage2-{}-seed{}", key, k), p.s2_epochs, p.ft_lr, p.ft_wd,
-                       p.seed.fust_stage2 + static_cast<uint64_t>(k));
-  cfg.model = {{"modality", "av"}, {"width", p.width}, {"audio_init", fust_stage1_checkpoint(root, "audio")},
-               {"visual_init", fust_stage1_checkpoint(root, "visual")}};
-  cfg.data = av_data(p, c, mask_file);
+  auto cfg = fust_stage2_base(p, c, root, root / fmt::format("stage2-{}-seed{}", key, k), k, mask_file);
   if (!arm.train.empty()) cfg = apply_json(cfg, arm.train, fmt::format("plan fust_arms[{}].train", i));
   if (cfg.balance == "umt") {
     // UMT's uni-modal teachers are exactly what stage 1 trains (docs/balancing.md): here also the
@@ -48,10 +53,8 @@ int best_on_validation(const std::vector<size_t>& candidates, const std::vector<
   int best = -1;
   double best_mean = -1;
   for (size_t i : candidates) {
-    if (i >= val.size() || val[i].empty()) continue;
-    double m = 0;
-    for (double v : val[i]) m += v;
-    m /= static_cast<double>(val[i].size());
+    if (i >= val.size()) continue;
+    const double m = mean_std(val[i]).mean;  // NaN without values
     if (std::isfinite(m) && (best < 0 || m > best_mean)) best = static_cast<int>(i), best_mean = m;
   }
   return best;

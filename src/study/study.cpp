@@ -33,19 +33,11 @@ using nlohmann::json;
 
 namespace {
 
-// Builds the embedded data unless <data>/README.md (its data card) exists; one worker at a time, so
-// the first builds and the others find it.
+// The embedded data, built when missing (ensure_study_data); its build time in the results.
 void build_data(const StudyPlan& p, const StudyOptions& o, const StudyContext& c, json& results) {
-  StudyLock lock(c.out);
-  if (fs::exists(fs::path(o.data_dir) / "README.md")) {
-    if (!o.quiet) std::fprintf(stderr, "avtune reproduce: using the data in %s\n", o.data_dir.c_str());
-  } else {
-    EmbeddedDataOptions d = p.data;
-    d.out_dir = o.data_dir;
-    d.quiet = o.quiet;
-    d.workers = o.workers;
-    results["data_build_seconds"] = make_embedded_data(d).seconds;
-  }
+  const double seconds = ensure_study_data(p, c);
+  if (seconds >= 0) results["data_build_seconds"] = seconds;
+  else if (!o.quiet) std::fprintf(stderr, "avtune reproduce: using the data in %s\n", o.data_dir.c_str());
   results["data_dir"] = o.data_dir;
 }
 

@@ -14,6 +14,7 @@
 #include "avtune/report/sweep_report.h"
 #include "avtune/run/run_pool.h"
 #include "avtune/study/fust_stage1.h"
+#include "avtune/study/fust_stage2.h"
 #include "avtune/study/pretraining.h"
 #include "avtune/study/split_eval.h"
 #include "avtune/study/work_claim.h"
@@ -86,13 +87,10 @@ SweepResult run_sweep_stages(const StudyPlan& p, const SweepSpec& spec, Schedule
       res.rows.push_back(row);
     }
   }
-  // A stage-2 run as the study's (study/fusion_tuning.cpp), evaluated on val while it trains.
+  // A stage-2 run as the study's (study/fust_stage2.h), evaluated on val while it trains.
   const auto make_run = [&](const SweepRow& row, int k) {
-    auto cfg = study_run(p, c, root / "search" / fmt::format("{}-seed{}", row.key, k), p.s2_epochs, p.ft_lr, p.ft_wd,
-                         p.seed.fust_stage2 + static_cast<uint64_t>(k));
-    cfg.model = {{"modality", "av"}, {"width", p.width}, {"audio_init", fust_stage1_checkpoint(root, "audio")},
-                 {"visual_init", fust_stage1_checkpoint(root, "visual")}};
-    cfg.data = av_data(p, c, row.masked ? (root / "masks" / (row.key + ".csv")).string() : "");
+    auto cfg = fust_stage2_base(p, c, root, root / "search" / fmt::format("{}-seed{}", row.key, k), k,
+                                row.masked ? (root / "masks" / (row.key + ".csv")).string() : "");
     cfg.data["eval_split"] = "val";
     return cfg;
   };
@@ -171,16 +169,10 @@ SweepFiles run_sweep(const SweepOptions& o) {
   ctx.workers = o.workers;
   ctx.quiet = o.quiet;
   fs::create_directories(ctx.out);
-  {
+  ensure_study_data(p, ctx);
+  if (!o.study_dir.empty()) {
     StudyLock lock(ctx.out);
-    if (!fs::exists(fs::path(o.data_dir) / "README.md")) {
-      EmbeddedDataOptions d = p.data;
-      d.out_dir = o.data_dir;
-      d.quiet = o.quiet;
-      d.workers = o.workers;
-      make_embedded_data(d);
-    }
-    if (!o.study_dir.empty()) adopt_study(o.study_dir, ctx.out, o.quiet);
+    adopt_study(o.study_dir, ctx.out, o.quiet);
   }
   study_fbank_stats(p, ctx);
 

@@ -34,6 +34,11 @@ struct StudyContext {
   std::string init_spec(const std::string& source, const std::string& conv1) const;
 };
 
+// Builds the embedded data into c.data_dir (the plan's sizes, c.workers threads) unless its data card
+// (<data>/README.md) exists, one process at a time under the study's lock: the first builds, the others
+// find it. Returns the build's seconds, or a negative number when the data was already there.
+double ensure_study_data(const StudyPlan& p, const StudyContext& c);
+
 // Each data set the study trains on (av-fashion, spoken-words) is normalised with its own training
 // split's fbank mean and std: computed once (the first worker, under the study's lock), cached as
 // <out>/fbank-stats-<key>.json and read back unless `fresh`. Fills c.fbank; returns the cached JSON

@@ -16,6 +16,11 @@
 
 namespace avtune {
 
+// A stage-2 run at `dir`, seed k: both encoders from stage 1's last.pth under `root`, the plan's
+// fine-tuning settings, `mask_file` (empty: no masks). `avtune sweep` trains its settings with it.
+TrainConfig fust_stage2_base(const StudyPlan& p, const StudyContext& c, const std::filesystem::path& root,
+                             const std::filesystem::path& dir, int k, const std::string& mask_file);
+
 // The configuration of arm `i`'s seed `k`: <root>/stage2-<key>-seed<k>, both encoders from stage 1's
 // last.pth, `mask_file` (empty: none) and the arm's engine keys (a balancing method; UMT's teachers
 // default to the stage-1 encoders).
