@@ -78,6 +78,8 @@ Sample AVClipDataset::get_into(size_t index, std::mt19937_64& rng, float* audio,
   if ((opts_.modality != Modality::Visual) != (audio != nullptr) || (opts_.modality != Modality::Audio) != (visual != nullptr))
     fail("av-dataset", "a batch slot for each of the data set's modalities (" + to_string(opts_.modality) + ")",
          std::string(audio ? "audio" : "no audio") + " and " + (visual ? "visual" : "no visual"));
+  if (!fixed_shapes()) fail("av-dataset", "sizes with fixed sample shapes for a batch slot (target_frames, image_size >= 1)",
+                            std::to_string(opts_.audio.target_frames) + ", " + std::to_string(opts_.image_size));
   return load(index, rng, audio, visual, true);
 }
 
@@ -88,10 +90,6 @@ Sample AVClipDataset::load(size_t index, std::mt19937_64& rng, float* audio_out,
   s.index = index;
   // One torch generator per sample, seeded from the loader's per-sample stream.
   at::Generator gen = make_generator(rng());
-  auto copy_into = [](const torch::Tensor& t, float* out) {
-    const auto c = t.contiguous();
-    std::copy(c.data_ptr<float>(), c.data_ptr<float>() + c.numel(), out);
-  };
   if (opts_.modality != Modality::Visual) {
     const bool augment = opts_.train && (opts_.spec_freq_mask > 0 || opts_.spec_time_mask > 0);
     if (into && !augment) {
@@ -99,7 +97,7 @@ Sample AVClipDataset::load(size_t index, std::mt19937_64& rng, float* audio_out,
     } else {
       auto a = cached_fbank_input(audio_path(index), opts_.audio);  // (1, T, F), shared: not modified here
       if (augment) a = spec_augment(a, opts_.spec_freq_mask, opts_.spec_time_mask, gen);
-      if (into) copy_into(a, audio_out);
+      if (into) copy_to_slot(a, fixed_shapes()->audio, audio_out, "audio", s.name);
       else s.audio = a;
     }
   }
@@ -144,10 +142,7 @@ Sample AVClipDataset::load(size_t index, std::mt19937_64& rng, float* audio_out,
       frames.push_back(eval_transform(cached_read_image(files[static_cast<size_t>(k)]), t));
     s.visual = torch::stack(frames, 1);  // (3, T, H, W): channels first, explicitly
     if (into) {
-      const auto shapes = fixed_shapes().value_or(SampleShapes{});
-      if (s.visual.sizes() != torch::IntArrayRef(shapes.visual))
-        fail("av-dataset", "frames of the data set's fixed shape", c10::str(s.visual.sizes()), {s.name});
-      copy_into(s.visual, visual_out);
+      copy_to_slot(s.visual, fixed_shapes()->visual, visual_out, "visual", s.name);
       s.visual = torch::Tensor();
     }
   }

@@ -18,20 +18,20 @@ std::vector<int64_t> class_counts(const Dataset& ds) {
   return counts;
 }
 
+void copy_to_slot(const torch::Tensor& t, const std::vector<int64_t>& shape, float* out, const std::string& what,
+                  const std::string& sample) {
+  if (!t.defined() || t.scalar_type() != torch::kFloat || t.sizes() != torch::IntArrayRef(shape))
+    fail("dataset", what + " of the data set's fixed shape",
+         (t.defined() ? shape_str(t) : std::string("none")) + " in sample '" + sample + "'");
+  const auto c = t.contiguous();
+  std::copy(c.data_ptr<float>(), c.data_ptr<float>() + c.numel(), out);
+}
+
 Sample Dataset::get_into(size_t index, std::mt19937_64& rng, float* audio, float* visual) const {
   Sample s = get(index, rng);
-  const auto shapes = fixed_shapes();
-  auto put = [&](torch::Tensor& t, float* out, const std::vector<int64_t>& shape, const char* what) {
-    if (!out) return;
-    if (!t.defined() || t.scalar_type() != torch::kFloat || t.sizes() != torch::IntArrayRef(shape))
-      fail("dataset", std::string(what) + " of the data set's fixed shape",
-           (t.defined() ? shape_str(t) : std::string("none")) + " in sample '" + s.name + "'");
-    const auto c = t.contiguous();
-    std::copy(c.data_ptr<float>(), c.data_ptr<float>() + c.numel(), out);
-  };
-  if (shapes) {
-    put(s.audio, audio, shapes->audio, "audio");
-    put(s.visual, visual, shapes->visual, "visual");
+  if (const auto shapes = fixed_shapes()) {
+    if (audio) copy_to_slot(s.audio, shapes->audio, audio, "audio", s.name);
+    if (visual) copy_to_slot(s.visual, shapes->visual, visual, "visual", s.name);
   }
   s.audio = s.visual = torch::Tensor();
   return s;

@@ -31,6 +31,11 @@ class Dataset {
   virtual Sample get_into(size_t index, std::mt19937_64& rng, float* audio, float* visual) const;
 };
 
+// Copies `t` into a batch slot of `shape` (get_into's step for a tensor made whole); throws naming
+// `what` and `sample` when `t` is missing, not float or of another shape.
+void copy_to_slot(const torch::Tensor& t, const std::vector<int64_t>& shape, float* out, const std::string& what,
+                  const std::string& sample);
+
 // Applied to each loaded sample before collation (Fusion Tuning's patch masking uses it).
 using SampleTransform = std::function<void(Sample& sample, std::mt19937_64& rng)>;
 
