@@ -81,19 +81,16 @@ FusionTuningResult run_fusion_tuning(const StudyPlan& p, Scheduler& s, const Stu
     res.groups.push_back(it == card.end() ? -1 : it->second);
   }
 
+  // The mask files and their summaries here; each arm's name, key and numbers come from stage 2.
   std::vector<std::string> mask_paths(p.arms.size());
+  res.arms.resize(p.arms.size());
   for (size_t i = 0; i < p.arms.size(); ++i) {
     const auto& arm = p.arms[i];
-    FusionArmResult ar;
-    ar.name = arm.name;
-    ar.masked = arm.masked;
-    if (arm.masked) {
-      mask_paths[i] = (root / arm.file).string();
-      const auto ratios = mask_ratios(arm.rule, res.confidences);
-      write_mask_ratios_csv(mask_paths[i], res.confidences, ratios);
-      ar.masks = summarize(ratios);
-    }
-    res.arms.push_back(std::move(ar));
+    if (!arm.masked) continue;
+    mask_paths[i] = (root / arm.file).string();
+    const auto ratios = mask_ratios(arm.rule, res.confidences);
+    write_mask_ratios_csv(mask_paths[i], res.confidences, ratios);
+    res.arms[i].masks = summarize(ratios);
   }
   shared_files.reset();
   run_fust_stage2(p, s, c, root, mask_paths, res);  // study/fust_stage2.h

@@ -33,8 +33,8 @@ std::vector<size_t> fust_val_candidates(const StudyPlan& p);
 // -1 when no candidate has a finite mean.
 int best_on_validation(const std::vector<size_t>& candidates, const std::vector<std::vector<double>>& val);
 
-// Trains (through `s`) and reads back every arm, filling res.arms (created from the plan when empty)
-// and res.best_val. `mask_paths[i]` is arm i's ratio file (empty: no masks).
+// Trains (through `s`) and reads back every arm, filling res.arms (one per plan arm: name, key, method
+// and numbers; the mask summaries are the caller's) and res.best_val. `mask_paths[i]` is arm i's ratio file (empty: no masks).
 void run_fust_stage2(const StudyPlan& p, Scheduler& s, const StudyContext& c, const std::filesystem::path& root,
                      const std::vector<std::string>& mask_paths, FusionTuningResult& res);
 
