@@ -145,6 +145,18 @@ void bench_fbank_command(FbankBench& b, GlobalOptions& g) {
   if (b.reference)
     std::printf("(torch %s, torchaudio %s; avtune = fast_fbank, kaldi_fbank = avtune's ATen reference)\n",
                 ref["torch"].get<std::string>().c_str(), ref["torchaudio"].get<std::string>().c_str());
+  if (b.c.threads > 1) return;
+  std::printf("\nwhere avtune's fbank time goes, ms per clip (the input mono at its fbank rate; best of %d):\n", b.c.repeats);
+  std::printf("%-12s %10s %10s %22s %8s\n", "input", "prepare", "FFTW DFTs", "power+mel+log+checks", "fbank");
+  for (const auto& r : rows)
+    std::printf("%-12s %10.3f %10.3f %22.3f %8.3f\n", r.input.c_str(), r.prepare_ms, r.dft_ms, r.rest_ms, r.stages_ms);
+  if (b.reference) {
+    const double t = ref["ms_per_clip"]["16k"].get<double>();
+    std::printf("10x torchaudio on 16k is %.3f ms per clip: FFTW's DFTs alone take %.0f%% of it, leaving %.0f ns per "
+                "frame (%lld frames) for everything else\n",
+                t / 10, 100.0 * rows[0].dft_ms / (t / 10), 1e6 * (t / 10 - rows[0].dft_ms) / static_cast<double>(rows[0].frames),
+                static_cast<long long>(rows[0].frames));
+  }
 }
 void bench_pipeline_command(PipelineBench& b, GlobalOptions& g) {
   apply_runtime(g);

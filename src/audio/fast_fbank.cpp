@@ -6,6 +6,7 @@
 #include <cfloat>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -214,6 +215,7 @@ struct Job {
   float* out = nullptr;
   int64_t stride = 0;
   float shift = 0.0f, div = 1.0f;  // each value v is stored as (v - shift) / div
+  FbankStage upto = FbankStage::kAll;  // fast_fbank_stages: where to stop
 };
 
 void store_energy(const Job& j, float energy, float* row) {
@@ -262,9 +264,11 @@ std::vector<int64_t> run_blocks(const Job& j, int64_t m) {
       float* row = s.rows.get() + r * t.fft;  // fft floats apart: fftwf_malloc's alignment, as planned
       e[r] = k::prepare_frame(frame_samples(j, f0 + r), W, t.fft, t.win.data(), c, o.remove_dc_offset,
                               o.use_energy && o.raw_energy, row);
+      if (j.upto == FbankStage::kPrepare) continue;
       fftwf_execute_dft(t.plan, reinterpret_cast<fftwf_complex*>(row),
                         reinterpret_cast<fftwf_complex*>(s.spectra.get() + r * t.fft));
     }
+    if (j.upto != FbankStage::kAll) continue;
     if (n < k::kLanes)
       std::memset(s.spectra.get() + n * t.fft, 0, sizeof(float) * static_cast<size_t>((k::kLanes - n) * t.fft));
     if (t.half % 32 == 0 && k::wide()) {
@@ -304,7 +308,9 @@ std::vector<int64_t> run_frames(const Job& j, int64_t m) {
   for (int64_t f = 0; f < m; ++f) {
     const float* src = frame_samples(j, f);
     const auto e = k::prepare_frame(src, W, t.fft, t.win.data(), c, o.remove_dc_offset, o.use_energy && o.raw_energy, s.y.get());
+    if (j.upto == FbankStage::kPrepare) continue;
     fftwf_execute_dft(t.plan, reinterpret_cast<fftwf_complex*>(s.y.get()), reinterpret_cast<fftwf_complex*>(s.z.get()));
+    if (j.upto != FbankStage::kAll) continue;
     k::split_power(s.z.get(), t.half, t.cos.data(), t.sin.data(), !o.use_power, s.re.get(), s.im.get(), s.power.get());
     k::mel_energies(s.power.get(), panels, s.mel.get());
     if (k::ill_conditioned(s.mel.get(), t.weight_sums.data(), t.weight_roots.data(), t.bins, e.windowed, !o.use_power, o.use_log_fbank,
@@ -362,6 +368,31 @@ int64_t frames_of(int64_t n, const Tables& t, const FbankOptions& o) {
   return (n + t.shift / 2) / t.shift;
 }
 
+// fast_fbank_into, or its work up to a stage (fast_fbank_stages).
+int64_t fast_fbank_partial(const float* wave, int64_t n, const FbankOptions& o, int64_t max_frames, float* out,
+                           int64_t out_stride, float shift, float div, FbankStage upto) {
+  Job j;
+  j.upto = upto;
+  j.t = &tables_for(o);
+  j.o = &o;
+  if (o.subtract_mean || o.dither != 0.0)
+    fail("fbank", "options without subtract_mean and dither for fast_fbank_into (use fast_fbank)",
+         o.subtract_mean ? "subtract_mean" : "dither");
+  const int64_t cols = o.num_mel_bins + (o.use_energy ? 1 : 0);
+  if (out_stride < cols) fail("fbank", "an output row stride of at least " + std::to_string(cols), std::to_string(out_stride));
+  j.wave = wave;
+  j.n = n;
+  const int64_t m = std::min(frames_of(n, *j.t, o), std::max<int64_t>(max_frames, 0));
+  if (m == 0) return 0;
+  j.out = out;
+  j.stride = out_stride;
+  j.shift = shift;
+  j.div = div;
+  const auto flagged = run_frames(j, m);
+  if (!flagged.empty() && upto == FbankStage::kAll) redo_exactly(j, flagged);
+  return m;
+}
+
 }  // namespace
 
 torch::Tensor fast_fbank(const torch::Tensor& wave_in, const FbankOptions& o, c10::optional<at::Generator> generator) {
@@ -396,25 +427,15 @@ torch::Tensor fast_fbank(const torch::Tensor& wave_in, const FbankOptions& o, c1
 
 int64_t fast_fbank_into(const float* wave, int64_t n, const FbankOptions& o, int64_t max_frames, float* out,
                         int64_t out_stride, float shift, float div) {
-  Job j;
-  j.t = &tables_for(o);
-  j.o = &o;
-  if (o.subtract_mean || o.dither != 0.0)
-    fail("fbank", "options without subtract_mean and dither for fast_fbank_into (use fast_fbank)",
-         o.subtract_mean ? "subtract_mean" : "dither");
+  return fast_fbank_partial(wave, n, o, max_frames, out, out_stride, shift, div, FbankStage::kAll);
+}
+
+int64_t fast_fbank_stages(const float* wave, int64_t n, const FbankOptions& o, FbankStage upto) {
+  thread_local std::vector<float> rows;
   const int64_t cols = o.num_mel_bins + (o.use_energy ? 1 : 0);
-  if (out_stride < cols) fail("fbank", "an output row stride of at least " + std::to_string(cols), std::to_string(out_stride));
-  j.wave = wave;
-  j.n = n;
-  const int64_t m = std::min(frames_of(n, *j.t, o), std::max<int64_t>(max_frames, 0));
-  if (m == 0) return 0;
-  j.out = out;
-  j.stride = out_stride;
-  j.shift = shift;
-  j.div = div;
-  const auto flagged = run_frames(j, m);
-  if (!flagged.empty()) redo_exactly(j, flagged);
-  return m;
+  const int64_t m = upto == FbankStage::kAll ? frames_of(n, tables_for(o), o) : 0;
+  if (static_cast<int64_t>(rows.size()) < m * cols) rows.resize(static_cast<size_t>(m * cols));
+  return fast_fbank_partial(wave, n, o, std::numeric_limits<int64_t>::max(), rows.data(), cols, 0.0f, 1.0f, upto);
 }
 
 }  // namespace avtune

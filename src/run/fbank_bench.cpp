@@ -112,12 +112,31 @@ std::vector<FbankBenchRow> bench_fbank(const FbankBenchConfig& c) {
     if (input == "22k_to_16k") run = [&](int i) { fbank(resample(s22[i], kSpokenRate, 16000), o16, c10::nullopt); };
     return best_ms_per_clip(run, c.clips, c.repeats, c.threads);
   };
+  // The fbank's own stages on each input once it is mono at its fbank rate.
+  auto stages = [&](const std::string& input, FbankBenchRow& r) {
+    std::vector<torch::Tensor> waves;
+    for (int i = 0; i < c.clips; ++i)
+      waves.push_back(input == "16k" ? s16[i] : input == "44k_stereo" ? s44[i].mean(0).contiguous()
+                                                                      : resample(s22[i], kSpokenRate, 16000).contiguous());
+    const FbankOptions& o = input == "44k_stereo" ? o44 : o16;
+    auto upto = [&](FbankStage stage) {
+      return best_ms_per_clip([&](int i) { fast_fbank_stages(waves[i].data_ptr<float>(), waves[i].size(0), o, stage); },
+                              c.clips, c.repeats, 1);
+    };
+    const double prepare = upto(FbankStage::kPrepare), dft = upto(FbankStage::kDft), all = upto(FbankStage::kAll);
+    r.prepare_ms = prepare;
+    r.dft_ms = dft - prepare;
+    r.rest_ms = all - dft;
+    r.stages_ms = all;
+    r.frames = fast_fbank_stages(waves[0].data_ptr<float>(), waves[0].size(0), o, FbankStage::kPrepare);
+  };
   std::vector<FbankBenchRow> rows;
   for (const std::string input : {"16k", "44k_stereo", "22k_to_16k"}) {
     FbankBenchRow r;
     r.input = input;
     r.fast_ms = time(&fast_fbank, input);
     r.kaldi_ms = time(&kaldi_fbank, input);
+    if (c.threads <= 1) stages(input, r);
     rows.push_back(r);
   }
   return rows;

@@ -52,6 +52,30 @@ TEST(FastFbank, IntoWritesTheFirstRowsCutAndNormalised) {
             std::string::npos);
 }
 
+// The benchmark's stages (avtune bench fbank): every frame at every stage, the options checked as
+// fast_fbank_into checks them, and the full stage leaves the results of later calls unchanged.
+TEST(FastFbank, StagesCoverEveryFrameAndCheckTheOptions) {
+  const auto wave = speech_like(48000, 2);
+  for (const double rate : {16000.0, 44100.0}) {
+    const FbankOptions o = paper_fbank_options(rate);
+    const auto frames = fast_fbank(wave, o).size(0);
+    for (const FbankStage stage : {FbankStage::kPrepare, FbankStage::kDft, FbankStage::kAll})
+      EXPECT_EQ(fast_fbank_stages(wave.data_ptr<float>(), wave.size(0), o, stage), frames) << rate;
+    FbankOptions d = o;
+    d.dither = 1.0;
+    EXPECT_NE(test::error_of([&] { fast_fbank_stages(wave.data_ptr<float>(), 48000, d, FbankStage::kDft); }).find("dither"),
+              std::string::npos);
+    EXPECT_NE(test::error_of([&] { fast_fbank_stages(wave.data_ptr<float>(), 100, o, FbankStage::kAll); }).find("window"),
+              std::string::npos);
+  }
+  // Stopping early leaves the per-thread scratch fit for the next full call.
+  const FbankOptions o = paper_fbank_options();
+  const auto before = fast_fbank(wave, o);
+  fast_fbank_stages(wave.data_ptr<float>(), wave.size(0), o, FbankStage::kPrepare);
+  fast_fbank_stages(wave.data_ptr<float>(), wave.size(0), o, FbankStage::kDft);
+  EXPECT_TRUE(fast_fbank(wave, o).equal(before));
+}
+
 TEST(FastFbank, ThreadsSharePlansAndGiveTheSameRows) {
   // Two geometries (512- and 1024-point FFTs) from four threads at once, against one thread.
   FbankOptions a = paper_fbank_options(), b = paper_fbank_options(22050.0);

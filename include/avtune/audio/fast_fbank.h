@@ -36,4 +36,11 @@ torch::Tensor fast_fbank(const torch::Tensor& wave, const FbankOptions& opts,
 int64_t fast_fbank_into(const float* wave, int64_t n, const FbankOptions& opts, int64_t max_frames, float* out,
                         int64_t out_stride, float shift = 0.0f, float div = 1.0f);
 
+// fast_fbank_into's work on every frame up to a stage, for the benchmark's account of where the time
+// goes (`avtune bench fbank`, docs/performance.md): the frames' preparation alone (kPrepare), with
+// FFTW's DFTs (kDft), or all of it (kAll, the rows written to a scratch buffer). Returns the frame
+// count. Options as for fast_fbank_into.
+enum class FbankStage { kPrepare, kDft, kAll };
+int64_t fast_fbank_stages(const float* wave, int64_t n, const FbankOptions& opts, FbankStage upto);
+
 }  // namespace avtune

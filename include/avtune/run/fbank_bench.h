@@ -2,6 +2,7 @@
 // `avtune bench fbank`: the fbank of the data pipeline on 10 s speech clips, timed per clip for three
 // inputs, on clips written as wav files so that the PyTorch reference (bench/reference_fbank.py)
 // times torchaudio on the very same samples.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,9 +25,14 @@ void write_fbank_bench_clips(const FbankBenchConfig& cfg);
 // paper's options. ms per clip for fast_fbank and for kaldi_fbank, best of `repeats` passes: CPU
 // time of the measuring thread on one thread (what other processes of a shared machine do not
 // inflate), wall time when `threads` > 1.
+// Where fast_fbank's time goes, on the same input once mixed/resampled (fast_fbank_stages, one
+// thread): the frames' preparation, FFTW's DFTs (prepare + DFTs minus prepare), the rest (power
+// spectrum, mel filters, log, conditioning checks and recomputed frames), and all of it.
 struct FbankBenchRow {
   std::string input;
   double fast_ms = 0, kaldi_ms = 0;
+  double prepare_ms = 0, dft_ms = 0, rest_ms = 0, stages_ms = 0;
+  int64_t frames = 0;  // per clip
 };
 std::vector<FbankBenchRow> bench_fbank(const FbankBenchConfig& cfg);
 
