@@ -123,14 +123,15 @@ FrameEnergy prepare_wide(const float* __restrict x, int64_t window, int64_t fft,
   FrameEnergy e;
   const float mean = remove_dc ? sum_of16(x, window, 0.0f, false) / static_cast<float>(window) : 0.0f;
   if (raw_energy) e.raw = sum_of16(x, window, mean, true);
-  // y[i] = ((x[i] - mean) - c (x[i-1] - mean)) win[i], 16 at a time, x[i-1] - mean shifted in from
-  // the block before (the first block's x[-1] is x[0]); the energy in two chains.
+  // y[i] = ((x[i] - mean) - c (x[i-1] - mean)) win[i], 16 at a time, x[i-1] read one sample back
+  // (the first block's x[-1] is x[0]); the energy in two chains of fused multiply-adds (it only
+  // sizes the conditioning check: y keeps kaldi_fbank's two roundings).
   Vec16 a = {}, b = {}, last = {};
   int64_t i = 0;
   auto block = [&](Vec16 cur, Vec16 prev, Vec16& acc) {
     const Vec16 u = (cur - c * prev) * load16(win + i);
     std::memcpy(y + i, &u, sizeof u);
-    acc += u * u;
+    acc = __builtin_ia32_vfmaddps512_mask(u, u, acc, static_cast<unsigned short>(0xffff), 4);
     last = cur;
   };
   if (window >= 16) {
