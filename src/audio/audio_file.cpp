@@ -106,6 +106,14 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
   const int sub = info.format & SF_FORMAT_SUBMASK;
   const bool as_float = !opts.keep_float_samples && (sub == SF_FORMAT_FLOAT || sub == SF_FORMAT_DOUBLE);
   const bool as_int32 = !opts.keep_float_samples && sub == SF_FORMAT_PCM_32;
+  // 16-bit PCM in libsndfile's PCM containers (most data sets' wav files): read as shorts and scaled
+  // here by libsndfile's own factor (x * 2^-15: the same floats, exactly), in a loop that vectorises,
+  // without the finiteness check integers do not need; 4x faster than sf_readf_float's conversion
+  // and the check (docs/performance.md).
+  const int major = info.format & SF_FORMAT_TYPEMASK;
+  const bool as_short = sub == SF_FORMAT_PCM_16 && (major == SF_FORMAT_WAV || major == SF_FORMAT_WAVEX ||
+                                                    major == SF_FORMAT_W64 || major == SF_FORMAT_RF64 ||
+                                                    major == SF_FORMAT_AIFF);
   // NaN or infinite samples would make every feature NaN downstream (sox maps NaN to 0 silently).
   auto non_finite_at = [&path](size_t frame) {
     fail("audio", "finite samples", "NaN or infinity at frame " + std::to_string(frame), {path});
@@ -114,8 +122,19 @@ AudioClip read_audio(const std::string& path, const AudioReadOptions& opts) {
   std::vector<float> chunk(as_float || as_int32 ? chunk_frames * channels : 0);
   std::vector<double> dchunk(as_float ? chunk_frames * channels : 0);
   std::vector<int> ichunk(as_int32 ? chunk_frames * channels : 0);
+  std::vector<short> schunk(as_short ? chunk_frames * channels : 0);
   while (true) {
     sf_count_t got;
+    if (as_short) {
+      got = sf_readf_short(f.get(), schunk.data(), static_cast<sf_count_t>(chunk_frames));
+      if (got <= 0) break;
+      const size_t at = interleaved.size(), count = static_cast<size_t>(got) * channels;
+      interleaved.resize(at + count);
+      float* __restrict dst = interleaved.data() + at;
+      const short* __restrict src = schunk.data();
+      for (size_t i = 0; i < count; ++i) dst[i] = static_cast<float>(src[i]) * (1.0f / 32768.0f);
+      continue;
+    }
     if (as_float) {  // the stored values (libsndfile does not scale float files), then sox's path
       got = sf_readf_double(f.get(), dchunk.data(), static_cast<sf_count_t>(chunk_frames));
       for (sf_count_t i = 0; i < std::max<sf_count_t>(got, 0) * channels; ++i) {
