@@ -107,10 +107,12 @@ nlohmann::json run_e2e_reference(const EndToEndBenchConfig& c, int threads, cons
                   c.image_size, c.workers, c.warmup, c.steps, threads, c.seed, device, c.precision),
       python + " with torch, torchaudio, torchvision and PIL");
 }
-// --threads (global) counts clips computed at once, 1 unless given: the target is per thread.
+// --threads (global) counts clips computed at once, 1 unless given: the target is per thread. Each
+// clip is one thread's work, so ATen's own pool stays at one thread (with N, N clips' tensor work
+// would share N threads N ways: 44.1 kHz clips took twice as long with 2).
 void bench_fbank_command(FbankBench& b, GlobalOptions& g) {
   b.c.threads = g.threads > 0 ? g.threads : 1;
-  torch::set_num_threads(b.c.threads);
+  torch::set_num_threads(1);
   const std::string script = b.reference ? find_bench_script("reference_fbank.py") : "";
   const fs::path dir = fs::temp_directory_path() / ("avtune-bench-fbank-" + std::to_string(::getpid()));
   b.c.dir = dir.string();
