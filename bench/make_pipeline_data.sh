@@ -3,10 +3,13 @@
 # speech (espeak-ng) and ten JPEG frames at 1 fps (ffmpeg's testsrc2 pattern, hue shifted per clip;
 # 640x360 unless SIZE says otherwise), in the ks layout (audio/train, visual/train,
 # train_1fps_path.txt). Deterministic.
-# usage: bench/make_pipeline_data.sh ROOT [CLIPS=32] [SIZE=640x360]
+# usage: bench/make_pipeline_data.sh ROOT [CLIPS=128] [SIZE=640x360]
+# 128 clips: the loader's epochs (one pass over the clips) then hold 16 batches of 8; with 32, each
+# epoch's drain and refill idled a worker often enough to cost ~0.1 of the 1 -> 2 worker scaling
+# (docs/performance.md).
 set -euo pipefail
 root=${1:?usage: make_pipeline_data.sh ROOT [CLIPS] [SIZE]}
-clips=${2:-32}
+clips=${2:-128}
 size=${3:-640x360}
 mkdir -p "$root/audio/train" "$root/visual/train"
 text="The input pipeline reads a short sound file, turns it into a picture of its frequencies over time,
