@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -152,12 +153,13 @@ void bench_fbank_command(FbankBench& b, GlobalOptions& g) {
   std::printf("%-12s %10s %10s %22s %8s\n", "input", "prepare", "FFTW DFTs", "power+mel+log+checks", "fbank");
   for (const auto& r : rows)
     std::printf("%-12s %10.3f %10.3f %22.3f %8.3f\n", r.input.c_str(), r.prepare_ms, r.dft_ms, r.rest_ms, r.stages_ms);
-  if (b.reference) {
+  const auto r16 = std::find_if(rows.begin(), rows.end(), [](const FbankBenchRow& r) { return r.input == "16k"; });
+  if (b.reference && r16 != rows.end()) {
     const double t = ref["ms_per_clip"]["16k"].get<double>();
     std::printf("10x torchaudio on 16k is %.3f ms per clip: FFTW's DFTs alone take %.0f%% of it, leaving %.0f ns per "
                 "frame (%lld frames) for everything else\n",
-                t / 10, 100.0 * rows[0].dft_ms / (t / 10), 1e6 * (t / 10 - rows[0].dft_ms) / static_cast<double>(rows[0].frames),
-                static_cast<long long>(rows[0].frames));
+                t / 10, 100.0 * r16->dft_ms / (t / 10), 1e6 * (t / 10 - r16->dft_ms) / static_cast<double>(r16->frames),
+                static_cast<long long>(r16->frames));
   }
 }
 void bench_pipeline_command(PipelineBench& b, GlobalOptions& g) {

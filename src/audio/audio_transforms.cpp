@@ -40,7 +40,26 @@ int64_t input_cols(const AudioInputOptions& opts) { return opts.fbank.num_mel_bi
 
 // fbank_input_from_wave_into on a waveform this call may modify (its DC is removed in place).
 void fbank_input_in_place(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts, float* out,
-                          const std::string& name_for_errors);
+                          const std::string& name_for_errors) {
+  if (sample_rate != opts.target_sample_rate) wave = resample(wave, sample_rate, opts.target_sample_rate);
+  // The reference removes the clip's DC before the fbank (on top of the per-frame DC removal).
+  wave.sub_(wave.mean());
+  FbankOptions fo = opts.fbank;
+  fo.sample_frequency = opts.target_sample_rate;
+  torch::Tensor fb;
+  try {
+    // The fast fbank, cut, normalised and written straight into the result (padding normalised as
+    // normalize_fbank does it); dither and subtract_mean need the whole output first.
+    if (fo.dither == 0.0 && !fo.subtract_mean) return fbank_input_of(wave, fo, opts, out);
+    fb = fast_fbank(wave, fo);
+  } catch (const Error& e) {
+    throw Error(std::string(e.what()) + " (" + name_for_errors + ")");
+  }
+  fb = pad_or_cut(fb, opts.target_frames);
+  if (opts.normalize) fb = normalize_fbank(fb, opts.norm_mean, opts.norm_std);
+  fb = fb.to(torch::kFloat).contiguous();
+  std::copy(fb.data_ptr<float>(), fb.data_ptr<float>() + fb.numel(), out);
+}
 
 }  // namespace
 
@@ -87,11 +106,10 @@ void load_fbank_input_into(const std::string& path, const AudioInputOptions& opt
   AudioReadOptions ro;
   ro.keep_float_samples = opts.keep_float_samples;
   AudioClip clip = read_audio(path, ro);
-  // A mono clip's samples are this call's own float buffer: used in place, not copied twice (to_mono's
-  // copy, then fbank_input_from_wave_into's), ~4% of a training sample (docs/performance.md).
-  const bool own = clip.samples.size(0) == 1 && (opts.channel == -1 || opts.channel == 0) &&
-                   clip.samples.scalar_type() == torch::kFloat && clip.samples.is_contiguous();
-  fbank_input_in_place(own ? clip.samples[0] : to_mono(clip, opts.channel), clip.sample_rate, opts, out, path);
+  const int rate = clip.sample_rate;
+  // The clip is this call's own: its mono samples are used in place, not copied twice (to_mono's
+  // copy, then fbank_input_from_wave_into's), ~2% of a training sample (docs/performance.md).
+  fbank_input_in_place(to_mono(std::move(clip), opts.channel), rate, opts, out, path);
 }
 
 void fbank_input_from_wave_into(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts, float* out,
@@ -100,31 +118,5 @@ void fbank_input_from_wave_into(torch::Tensor wave, int sample_rate, const Audio
   if (sample_rate == opts.target_sample_rate) wave = wave.to(torch::kFloat).clone();
   fbank_input_in_place(std::move(wave), sample_rate, opts, out, name_for_errors);
 }
-
-namespace {
-
-void fbank_input_in_place(torch::Tensor wave, int sample_rate, const AudioInputOptions& opts, float* out,
-                          const std::string& name_for_errors) {
-  if (sample_rate != opts.target_sample_rate) wave = resample(wave, sample_rate, opts.target_sample_rate);
-  // The reference removes the clip's DC before the fbank (on top of the per-frame DC removal).
-  wave.sub_(wave.mean());
-  FbankOptions fo = opts.fbank;
-  fo.sample_frequency = opts.target_sample_rate;
-  torch::Tensor fb;
-  try {
-    // The fast fbank, cut, normalised and written straight into the result (padding normalised as
-    // normalize_fbank does it); dither and subtract_mean need the whole output first.
-    if (fo.dither == 0.0 && !fo.subtract_mean) return fbank_input_of(wave, fo, opts, out);
-    fb = fast_fbank(wave, fo);
-  } catch (const Error& e) {
-    throw Error(std::string(e.what()) + " (" + name_for_errors + ")");
-  }
-  fb = pad_or_cut(fb, opts.target_frames);
-  if (opts.normalize) fb = normalize_fbank(fb, opts.norm_mean, opts.norm_std);
-  fb = fb.to(torch::kFloat).contiguous();
-  std::copy(fb.data_ptr<float>(), fb.data_ptr<float>() + fb.numel(), out);
-}
-
-}  // namespace
 
 }  // namespace avtune

@@ -104,31 +104,32 @@ std::vector<FbankBenchRow> bench_fbank(const FbankBenchConfig& c) {
     s22.push_back(read_audio(clip_path(c, "speech22k", i)).samples[0].contiguous());
   }
   const FbankOptions o16 = paper_fbank_options(16000.0), o44 = paper_fbank_options(44100.0);
+  // Each input's clip i made mono at its fbank rate (the mixing and resampling are timed with it).
+  auto mono = [&](const std::string& input, int i) {
+    if (input == "44k_stereo") return s44[i].mean(0);
+    if (input == "22k_to_16k") return resample(s22[i], kSpokenRate, 16000);
+    return s16[i];
+  };
+  auto options = [&](const std::string& input) -> const FbankOptions& { return input == "44k_stereo" ? o44 : o16; };
   using Fbank = torch::Tensor (*)(const torch::Tensor&, const FbankOptions&, c10::optional<at::Generator>);
   auto time = [&](Fbank fbank, const std::string& input) {
-    std::function<void(int)> run;
-    if (input == "16k") run = [&](int i) { fbank(s16[i], o16, c10::nullopt); };
-    if (input == "44k_stereo") run = [&](int i) { fbank(s44[i].mean(0), o44, c10::nullopt); };
-    if (input == "22k_to_16k") run = [&](int i) { fbank(resample(s22[i], kSpokenRate, 16000), o16, c10::nullopt); };
-    return best_ms_per_clip(run, c.clips, c.repeats, c.threads);
+    return best_ms_per_clip([&](int i) { fbank(mono(input, i), options(input), c10::nullopt); }, c.clips, c.repeats,
+                            c.threads);
   };
-  // The fbank's own stages on each input once it is mono at its fbank rate.
+  // The fbank's own stages on the mono clips, made once.
   auto stages = [&](const std::string& input, FbankBenchRow& r) {
     std::vector<torch::Tensor> waves;
-    for (int i = 0; i < c.clips; ++i)
-      waves.push_back(input == "16k" ? s16[i] : input == "44k_stereo" ? s44[i].mean(0).contiguous()
-                                                                      : resample(s22[i], kSpokenRate, 16000).contiguous());
-    const FbankOptions& o = input == "44k_stereo" ? o44 : o16;
+    for (int i = 0; i < c.clips; ++i) waves.push_back(mono(input, i).contiguous());
     auto upto = [&](FbankStage stage) {
-      return best_ms_per_clip([&](int i) { fast_fbank_stages(waves[i].data_ptr<float>(), waves[i].size(0), o, stage); },
-                              c.clips, c.repeats, 1);
+      return best_ms_per_clip(
+          [&](int i) { r.frames = fast_fbank_stages(waves[i].data_ptr<float>(), waves[i].size(0), options(input), stage); },
+          c.clips, c.repeats, 1);
     };
     const double prepare = upto(FbankStage::kPrepare), dft = upto(FbankStage::kDft), all = upto(FbankStage::kAll);
     r.prepare_ms = prepare;
     r.dft_ms = dft - prepare;
     r.rest_ms = all - dft;
     r.stages_ms = all;
-    r.frames = fast_fbank_stages(waves[0].data_ptr<float>(), waves[0].size(0), o, FbankStage::kPrepare);
   };
   std::vector<FbankBenchRow> rows;
   for (const std::string input : {"16k", "44k_stereo", "22k_to_16k"}) {

@@ -18,11 +18,14 @@ namespace avtune {
 
 namespace {
 
-// ToTensor then Normalize of every 8-bit value, with their float operations: x / 255, (x - m) / s.
+// ToTensor then Normalize of one 8-bit value, with their float operations: x / 255, (x - m) / s.
+inline float normalized(uint8_t v, float m, float s) { return (static_cast<float>(v) / 255.0f - m) / s; }
+
+// The same for every 8-bit value of each channel.
 std::array<std::array<float, 256>, 3> value_table(const std::array<float, 3>& mean, const std::array<float, 3>& std) {
   std::array<std::array<float, 256>, 3> t;
   for (int c = 0; c < 3; ++c)
-    for (int v = 0; v < 256; ++v) t[c][v] = (static_cast<float>(v) / 255.0f - mean[c]) / std[c];
+    for (int v = 0; v < 256; ++v) t[c][v] = normalized(static_cast<uint8_t>(v), mean[c], std[c]);
   return t;
 }
 
@@ -134,27 +137,35 @@ __attribute__((target("arch=x86-64-v4,avx512vbmi"))) void store_rgb_row_wide(
   }
   for (; x < ow; ++x) {
     const int64_t xo = flip ? ow - 1 - x : x;
-    d0[xo] = (static_cast<float>(row[3 * x]) / 255.0f - mean[0]) / std[0];
-    d1[xo] = (static_cast<float>(row[3 * x + 1]) / 255.0f - mean[1]) / std[1];
-    d2[xo] = (static_cast<float>(row[3 * x + 2]) / 255.0f - mean[2]) / std[2];
+    d0[xo] = normalized(row[3 * x], mean[0], std[0]);
+    d1[xo] = normalized(row[3 * x + 1], mean[1], std[1]);
+    d2[xo] = normalized(row[3 * x + 2], mean[2], std[2]);
   }
 }
 #else
 #define AVTUNE_HAS_WIDE_STORE 0
 #endif
 
-// The row store: computed 16 pixels at a time where the processor has AVX-512 VBMI, else the table.
-struct RowStore {
-  const ValueTable table;
-  const std::array<float, 3> mean, std;
-  bool wide = false;
-  RowStore(const std::array<float, 3>& m, const std::array<float, 3>& s) : table(value_table(m, s)), mean(m), std(s) {
+// Whether this processor runs store_rgb_row_wide (AVX-512 with VBMI).
+bool wide_store() {
 #if AVTUNE_HAS_WIDE_STORE
-    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-                            __builtin_cpu_supports("avx512vbmi");
-    wide = yes;
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                          __builtin_cpu_supports("avx512vbmi");
+  return yes;
+#else
+  return false;
 #endif
+}
+
+// The row store: computed 16 pixels at a time where the processor has AVX-512 VBMI, else through the
+// table (built only then).
+struct RowStore {
+  const std::array<float, 3> mean, std;
+  const bool wide = wide_store();
+  ValueTable table{};
+  RowStore(const std::array<float, 3>& m, const std::array<float, 3>& s) : mean(m), std(s) {
+    if (!wide) table = value_table(m, s);
   }
   void operator()(const uint8_t* row, int64_t y, int64_t ow, bool flip, float* out, int64_t plane_stride) const {
 #if AVTUNE_HAS_WIDE_STORE

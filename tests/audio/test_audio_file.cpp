@@ -88,6 +88,16 @@ TEST(AudioFile, MixesOrPicksChannels) {
   auto m = to_mono(mono);
   m.zero_();
   EXPECT_EQ(mono.samples.sum().item<float>(), 10.0f);
+  // From a clip given up: a mono clip's own buffer (no copy), other clips as from a kept one.
+  AudioClip given{torch::arange(10, torch::kFloat).view({1, 10}), 16000};
+  const float* buffer = given.samples.data_ptr<float>();
+  const auto own = to_mono(std::move(given));
+  EXPECT_EQ(own.data_ptr<float>(), buffer);
+  EXPECT_TRUE(own.equal(torch::arange(10, torch::kFloat)));
+  AudioClip stereo = clip;
+  EXPECT_TRUE(to_mono(std::move(stereo), -1).equal(to_mono(clip, -1)));
+  AudioClip picked{torch::arange(10, torch::kFloat).view({1, 10}), 16000};
+  EXPECT_NE(error_of([&] { to_mono(std::move(picked), 1); }).find("channel -1 (mean) or 0..0"), std::string::npos);
 }
 
 TEST(AudioFile, ResamplingKeepsASinesFrequencyAndAmplitude) {

@@ -33,6 +33,9 @@ float sox_int32_sample(int32_t s);
 // 1-D float32: the mean of the channels (channel = -1) or one channel (0-based). Throws for a
 // channel out of range.
 torch::Tensor to_mono(const AudioClip& clip, int channel = -1);
+// The same from a clip the caller gives up: a mono float32 clip's samples are returned as they are
+// (channel -1 or 0), not copied.
+torch::Tensor to_mono(AudioClip&& clip, int channel = -1);
 
 // Band-limited resampling with libsoxr at high quality (SOXR_HQ: 20-bit precision, ~95% passband).
 // `wave` is 1-D or (channels, n); the output has round(n * to_rate / from_rate) samples per channel.
